@@ -1,0 +1,158 @@
+using System.CommandLine;
+using System.Globalization;
+using AdherencePipeline.Storage;
+using Microsoft.Extensions.Configuration;
+
+namespace AdherencePipeline.Service.Commands;
+
+/// <summary><c>adherence influx …</c>: talk to the configured InfluxDB.</summary>
+internal static class InfluxCommand
+{
+    /// <summary>Exit codes of <c>influx check</c>, so scripts can tell the failures apart.</summary>
+    public enum CheckExit
+    {
+        Ok = 0,
+        BadConfiguration = 1,
+        Unreachable = 2,
+        Unauthorized = 3,
+        DatabaseMissing = 4,
+        ProbeFailed = 5,
+    }
+
+    public static Command Create()
+    {
+        var url = new Option<Uri?>("--url")
+        {
+            Description = "InfluxDB base URL (default: Influx:Url, http://127.0.0.1:8086).",
+            CustomParser = CommonOptions.ParseUri,
+        };
+        var database = new Option<string?>("--database") { Description = "Database to check (default: Influx:Database, adherence)." };
+        var create = new Option<bool>("--create-database") { Description = "Create the database if it does not exist." };
+        var check = new Command("check", "Connect, write and read back one probe point, and print the server version and round-trip times.")
+        {
+            url, database, create,
+        };
+        check.SetAction(async (parseResult, cancellationToken) =>
+        {
+            InfluxConnectionOptions options;
+            try
+            {
+                options = BindConnection(CommonOptions.Build(parseResult));
+                options.Url = parseResult.GetValue(url) ?? options.Url;
+                options.Database = parseResult.GetValue(database) ?? options.Database;
+                options.CreateDatabase |= parseResult.GetValue(create);
+                options.Validate();
+            }
+            catch (Exception ex) when (ex is ConfigurationException or ArgumentException or InvalidOperationException)
+            {
+                await Console.Error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+                return (int)CheckExit.BadConfiguration;
+            }
+
+            var result = await InfluxCheck.RunAsync(options, Console.Out, cancellationToken).ConfigureAwait(false);
+            if (result != CheckExit.Ok)
+            {
+                await Console.Error.WriteLineAsync($"influx check failed: {result}").ConfigureAwait(false);
+            }
+
+            return (int)result;
+        });
+
+        return new Command("influx", "Check and use the InfluxDB connection.") { check };
+    }
+
+    /// <summary>Binds <c>Influx</c> from configuration; a value of the wrong type names its key.</summary>
+    public static InfluxConnectionOptions BindConnection(IConfiguration configuration)
+    {
+        var options = new InfluxConnectionOptions();
+        configuration.GetSection(InfluxConnectionOptions.SectionName).Bind(options);
+        return options;
+    }
+}
+
+/// <summary>The probe behind <c>adherence influx check</c>.</summary>
+internal static class InfluxCheck
+{
+    /// <summary>The measurement the probe writes; documented in docs/schema.md.</summary>
+    public const string ProbeMeasurement = "adherence_check";
+
+    public static async Task<InfluxCommand.CheckExit> RunAsync(InfluxConnectionOptions options, TextWriter output, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        var query = new InfluxQueryClient(http, options);
+        await output.WriteLineAsync($"InfluxDB at {options.Url}, database '{options.Database}'").ConfigureAwait(false);
+        string version;
+        TimeSpan pingTime;
+        try
+        {
+            (version, pingTime) = await query.PingAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex)
+        {
+            await output.WriteLineAsync($"  unreachable: {ex.Message}").ConfigureAwait(false);
+            return InfluxCommand.CheckExit.Unreachable;
+        }
+        catch (InfluxQueryException ex) when (ex.StatusCode is 401 or 403)
+        {
+            await output.WriteLineAsync($"  authentication failed: {ex.ServerMessage}").ConfigureAwait(false);
+            return InfluxCommand.CheckExit.Unauthorized;
+        }
+
+        await output.WriteLineAsync($"  server version {version}, ping {pingTime.TotalMilliseconds:0.0} ms").ConfigureAwait(false);
+
+        var endpoint = new InfluxV1WriteEndpoint(http, options);
+        if (options.CreateDatabase && !await endpoint.TryCreateDatabaseAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await output.WriteLineAsync("  could not create the database (the user may lack the right)").ConfigureAwait(false);
+        }
+
+        var timestampNs = Point.ToTimestampNs(DateTimeOffset.UtcNow);
+        var nonce = Guid.NewGuid().ToString("N");
+        var probe = Point.For(ProbeMeasurement).Field("nonce", nonce).At(timestampNs);
+        var started = TimeProvider.System.GetTimestamp();
+        var outcome = await endpoint.WriteAsync(System.Text.Encoding.UTF8.GetBytes(probe + "\n"), cancellationToken).ConfigureAwait(false);
+        var writeTime = TimeProvider.System.GetElapsedTime(started);
+        switch (outcome.Kind)
+        {
+            case WriteOutcomeKind.Accepted:
+                break;
+            case WriteOutcomeKind.Unauthorized:
+                await output.WriteLineAsync($"  authentication failed (HTTP {outcome.StatusCode}): {outcome.Message}").ConfigureAwait(false);
+                return InfluxCommand.CheckExit.Unauthorized;
+            case WriteOutcomeKind.DatabaseNotFound:
+                await output.WriteLineAsync($"  {outcome.Message}; run with --create-database to create it").ConfigureAwait(false);
+                return InfluxCommand.CheckExit.DatabaseMissing;
+            case WriteOutcomeKind.Retry when outcome.StatusCode is null:
+                await output.WriteLineAsync($"  unreachable while writing: {outcome.Message}").ConfigureAwait(false);
+                return InfluxCommand.CheckExit.Unreachable;
+            default:
+                await output.WriteLineAsync($"  probe write failed (HTTP {outcome.StatusCode}): {outcome.Message}").ConfigureAwait(false);
+                return InfluxCommand.CheckExit.ProbeFailed;
+        }
+
+        started = TimeProvider.System.GetTimestamp();
+        IReadOnlyList<InfluxSeries> series;
+        try
+        {
+            series = await query.QueryAsync(
+                string.Create(CultureInfo.InvariantCulture, $"SELECT \"nonce\" FROM {InfluxQL.Identifier(ProbeMeasurement)} WHERE time = {timestampNs}"),
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (InfluxQueryException ex)
+        {
+            await output.WriteLineAsync($"  probe read-back failed: {ex.Message}").ConfigureAwait(false);
+            return ex.StatusCode is 401 or 403 ? InfluxCommand.CheckExit.Unauthorized : InfluxCommand.CheckExit.ProbeFailed;
+        }
+
+        var readTime = TimeProvider.System.GetElapsedTime(started);
+        var readBack = series.SelectMany(s => s.Rows).Any(r => r.GetString("nonce") == nonce);
+        if (!readBack)
+        {
+            await output.WriteLineAsync("  the probe point was written but could not be read back").ConfigureAwait(false);
+            return InfluxCommand.CheckExit.ProbeFailed;
+        }
+
+        await output.WriteLineAsync($"  probe written in {writeTime.TotalMilliseconds:0.0} ms and read back in {readTime.TotalMilliseconds:0.0} ms: OK").ConfigureAwait(false);
+        return InfluxCommand.CheckExit.Ok;
+    }
+}
