@@ -63,10 +63,15 @@ public readonly record struct FieldValue
     /// <summary>A boolean field.</summary>
     public static FieldValue Boolean(bool value) => new(FieldKind.Boolean, 0, value ? 1 : 0, null);
 
-    /// <summary>A string field. Throws when the UTF-8 length exceeds <see cref="MaxStringBytes"/>.</summary>
+    /// <summary>
+    /// A string field. Throws for line breaks (batches are split on them, and not every InfluxDB
+    /// version accepts them), for NUL and unpaired surrogates, and when the UTF-8 length exceeds
+    /// <see cref="MaxStringBytes"/>.
+    /// </summary>
     public static FieldValue String(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
+        LineProtocol.ValidateStringField(value);
         if (value.Length > MaxStringBytes / 3 && System.Text.Encoding.UTF8.GetByteCount(value) > MaxStringBytes)
         {
             throw new ArgumentOutOfRangeException(nameof(value), $"String fields are limited to {MaxStringBytes} bytes of UTF-8.");

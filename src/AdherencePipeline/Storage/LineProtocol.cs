@@ -46,6 +46,21 @@ public static class LineProtocol
     /// <summary>Throws <see cref="ArgumentException"/> unless <paramref name="value"/> can be the value of tag <paramref name="key"/>.</summary>
     public static void ValidateTagValue(string key, string value) => ValidateName(value, $"value of tag '{key}'", ",= ");
 
+    /// <summary>Throws <see cref="ArgumentException"/> unless <paramref name="value"/> can be a string field value.</summary>
+    public static void ValidateStringField(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (value.AsSpan().ContainsAny(LineBreaks) || value.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"A string field cannot contain a line break or NUL: '{Printable(value)}'.", nameof(value));
+        }
+
+        if (!IsWellFormedUtf16(value))
+        {
+            throw new ArgumentException("A string field contains an unpaired surrogate and is not valid Unicode.", nameof(value));
+        }
+    }
+
     private static void ValidateName(string text, string what, string escaped)
     {
         ArgumentNullException.ThrowIfNull(text);
