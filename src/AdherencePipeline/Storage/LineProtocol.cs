@@ -11,8 +11,9 @@ namespace AdherencePipeline.Storage;
 /// The rules are those of the InfluxDB 1.x parser, which the 2.x and 3.x parsers accept as well.
 /// Commas and spaces are escaped in measurement names; commas, equals signs and spaces in tag keys,
 /// tag values and field keys; double quotes and backslashes in string field values. In names and tag
-/// values a backslash is literal, so a backslash at the end or in front of a character that needs
-/// escaping cannot be expressed and is rejected, as are line breaks anywhere, a measurement starting
+/// values a backslash is literal, so a backslash at the end, before another backslash or in front of
+/// a character the parser unescapes (comma, double quote, equals sign, space) cannot be expressed and
+/// is rejected, as are line breaks anywhere, a measurement starting
 /// with '#' (the parser would read a comment) and the reserved key <c>time</c>.
 /// </remarks>
 public static class LineProtocol
@@ -26,7 +27,7 @@ public static class LineProtocol
     /// <summary>Throws <see cref="ArgumentException"/> unless <paramref name="name"/> can be a measurement name.</summary>
     public static void ValidateMeasurement(string name)
     {
-        ValidateName(name, "measurement name", ", ");
+        ValidateName(name, "measurement name");
         if (name[0] == '#')
         {
             throw new ArgumentException($"Measurement name '{name}' starts with '#', which line protocol reads as a comment.", nameof(name));
@@ -36,7 +37,7 @@ public static class LineProtocol
     /// <summary>Throws <see cref="ArgumentException"/> unless <paramref name="key"/> can be a tag or field key.</summary>
     public static void ValidateKey(string key, string what = "key")
     {
-        ValidateName(key, what, ",= ");
+        ValidateName(key, what);
         if (key == "time")
         {
             throw new ArgumentException($"'time' is reserved by InfluxDB and cannot be a {what}.", nameof(key));
@@ -44,7 +45,7 @@ public static class LineProtocol
     }
 
     /// <summary>Throws <see cref="ArgumentException"/> unless <paramref name="value"/> can be the value of tag <paramref name="key"/>.</summary>
-    public static void ValidateTagValue(string key, string value) => ValidateName(value, $"value of tag '{key}'", ",= ");
+    public static void ValidateTagValue(string key, string value) => ValidateName(value, $"value of tag '{key}'");
 
     /// <summary>Throws <see cref="ArgumentException"/> unless <paramref name="value"/> can be a string field value.</summary>
     public static void ValidateStringField(string value)
@@ -61,7 +62,11 @@ public static class LineProtocol
         }
     }
 
-    private static void ValidateName(string text, string what, string escaped)
+    // The 1.x parser unescapes \, \" \= and "\ " in every name and tag value, so a literal backslash
+    // in front of one of those characters cannot survive the trip.
+    private const string Unescaped = ",\"= ";
+
+    private static void ValidateName(string text, string what)
     {
         ArgumentNullException.ThrowIfNull(text);
         if (text.Length == 0)
@@ -81,10 +86,10 @@ public static class LineProtocol
 
         for (var i = text.IndexOf('\\', StringComparison.Ordinal); i >= 0; i = text.IndexOf('\\', i + 1))
         {
-            if (i == text.Length - 1 || escaped.Contains(text[i + 1], StringComparison.Ordinal) || text[i + 1] == '\\')
+            if (i == text.Length - 1 || Unescaped.Contains(text[i + 1], StringComparison.Ordinal) || text[i + 1] == '\\')
             {
                 throw new ArgumentException(
-                    $"A {what} cannot have a backslash at its end, before another backslash or before one of '{escaped}': '{Printable(text)}'.",
+                    $"A {what} cannot have a backslash at its end, before another backslash or before one of '{Unescaped}': '{Printable(text)}'.",
                     nameof(text));
             }
         }

@@ -100,6 +100,7 @@ public sealed class LineProtocolTests
     [InlineData("backslash\\ before space")]
     [InlineData("backslash\\,before comma")]
     [InlineData("backslash\\=before equals")]
+    [InlineData("backslash\\\"before quote")]
     [InlineData("double\\\\backslash")]
     [InlineData("nul\0")]
     public void Tag_InexpressibleValue_IsRejectedWithReason(string value)
