@@ -1,7 +1,3 @@
-using System.CommandLine;
 using AdherencePipeline.Service.Commands;
 
-var root = new RootCommand("AdherencePipeline: wearable exercise adherence for exercise-therapy trials.");
-root.Options.Add(CommonOptions.Config);
-root.Subcommands.Add(InfluxCommand.Create());
-return await root.Parse(args).InvokeAsync();
+return await AdherenceCli.CreateRoot().Parse(args).InvokeAsync();

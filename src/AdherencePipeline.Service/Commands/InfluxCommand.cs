@@ -34,6 +34,8 @@ internal static class InfluxCommand
         };
         check.SetAction(async (parseResult, cancellationToken) =>
         {
+            var output = parseResult.InvocationConfiguration.Output;
+            var error = parseResult.InvocationConfiguration.Error;
             InfluxConnectionOptions options;
             try
             {
@@ -45,14 +47,14 @@ internal static class InfluxCommand
             }
             catch (Exception ex) when (ex is ConfigurationException or ArgumentException or InvalidOperationException)
             {
-                await Console.Error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+                await error.WriteLineAsync($"error: {ex.Message}");
                 return (int)CheckExit.BadConfiguration;
             }
 
-            var result = await InfluxCheck.RunAsync(options, Console.Out, cancellationToken).ConfigureAwait(false);
+            var result = await InfluxCheck.RunAsync(options, output, cancellationToken);
             if (result != CheckExit.Ok)
             {
-                await Console.Error.WriteLineAsync($"influx check failed: {result}").ConfigureAwait(false);
+                await error.WriteLineAsync($"influx check failed: {result}");
             }
 
             return (int)result;
@@ -80,53 +82,53 @@ internal static class InfluxCheck
     {
         using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
         var query = new InfluxQueryClient(http, options);
-        await output.WriteLineAsync($"InfluxDB at {options.Url}, database '{options.Database}'").ConfigureAwait(false);
+        await output.WriteLineAsync($"InfluxDB at {options.Url}, database '{options.Database}'");
         string version;
         TimeSpan pingTime;
         try
         {
-            (version, pingTime) = await query.PingAsync(cancellationToken).ConfigureAwait(false);
+            (version, pingTime) = await query.PingAsync(cancellationToken);
         }
         catch (HttpRequestException ex)
         {
-            await output.WriteLineAsync($"  unreachable: {ex.Message}").ConfigureAwait(false);
+            await output.WriteLineAsync($"  unreachable: {ex.Message}");
             return InfluxCommand.CheckExit.Unreachable;
         }
         catch (InfluxQueryException ex) when (ex.StatusCode is 401 or 403)
         {
-            await output.WriteLineAsync($"  authentication failed: {ex.ServerMessage}").ConfigureAwait(false);
+            await output.WriteLineAsync($"  authentication failed: {ex.ServerMessage}");
             return InfluxCommand.CheckExit.Unauthorized;
         }
 
-        await output.WriteLineAsync($"  server version {version}, ping {pingTime.TotalMilliseconds:0.0} ms").ConfigureAwait(false);
+        await output.WriteLineAsync($"  server version {version}, ping {pingTime.TotalMilliseconds:0.0} ms");
 
         var endpoint = new InfluxV1WriteEndpoint(http, options);
-        if (options.CreateDatabase && !await endpoint.TryCreateDatabaseAsync(cancellationToken).ConfigureAwait(false))
+        if (options.CreateDatabase && !await endpoint.TryCreateDatabaseAsync(cancellationToken))
         {
-            await output.WriteLineAsync("  could not create the database (the user may lack the right)").ConfigureAwait(false);
+            await output.WriteLineAsync("  could not create the database (the user may lack the right)");
         }
 
         var timestampNs = Point.ToTimestampNs(DateTimeOffset.UtcNow);
         var nonce = Guid.NewGuid().ToString("N");
         var probe = Point.For(ProbeMeasurement).Field("nonce", nonce).At(timestampNs);
         var started = TimeProvider.System.GetTimestamp();
-        var outcome = await endpoint.WriteAsync(System.Text.Encoding.UTF8.GetBytes(probe + "\n"), cancellationToken).ConfigureAwait(false);
+        var outcome = await endpoint.WriteAsync(System.Text.Encoding.UTF8.GetBytes(probe + "\n"), cancellationToken);
         var writeTime = TimeProvider.System.GetElapsedTime(started);
         switch (outcome.Kind)
         {
             case WriteOutcomeKind.Accepted:
                 break;
             case WriteOutcomeKind.Unauthorized:
-                await output.WriteLineAsync($"  authentication failed (HTTP {outcome.StatusCode}): {outcome.Message}").ConfigureAwait(false);
+                await output.WriteLineAsync($"  authentication failed (HTTP {outcome.StatusCode}): {outcome.Message}");
                 return InfluxCommand.CheckExit.Unauthorized;
             case WriteOutcomeKind.DatabaseNotFound:
-                await output.WriteLineAsync($"  {outcome.Message}; run with --create-database to create it").ConfigureAwait(false);
+                await output.WriteLineAsync($"  {outcome.Message}; run with --create-database to create it");
                 return InfluxCommand.CheckExit.DatabaseMissing;
             case WriteOutcomeKind.Retry when outcome.StatusCode is null:
-                await output.WriteLineAsync($"  unreachable while writing: {outcome.Message}").ConfigureAwait(false);
+                await output.WriteLineAsync($"  unreachable while writing: {outcome.Message}");
                 return InfluxCommand.CheckExit.Unreachable;
             default:
-                await output.WriteLineAsync($"  probe write failed (HTTP {outcome.StatusCode}): {outcome.Message}").ConfigureAwait(false);
+                await output.WriteLineAsync($"  probe write failed (HTTP {outcome.StatusCode}): {outcome.Message}");
                 return InfluxCommand.CheckExit.ProbeFailed;
         }
 
@@ -136,11 +138,11 @@ internal static class InfluxCheck
         {
             series = await query.QueryAsync(
                 string.Create(CultureInfo.InvariantCulture, $"SELECT \"nonce\" FROM {InfluxQL.Identifier(ProbeMeasurement)} WHERE time = {timestampNs}"),
-                cancellationToken: cancellationToken).ConfigureAwait(false);
+                cancellationToken: cancellationToken);
         }
         catch (InfluxQueryException ex)
         {
-            await output.WriteLineAsync($"  probe read-back failed: {ex.Message}").ConfigureAwait(false);
+            await output.WriteLineAsync($"  probe read-back failed: {ex.Message}");
             return ex.StatusCode is 401 or 403 ? InfluxCommand.CheckExit.Unauthorized : InfluxCommand.CheckExit.ProbeFailed;
         }
 
@@ -148,11 +150,11 @@ internal static class InfluxCheck
         var readBack = series.SelectMany(s => s.Rows).Any(r => r.GetString("nonce") == nonce);
         if (!readBack)
         {
-            await output.WriteLineAsync("  the probe point was written but could not be read back").ConfigureAwait(false);
+            await output.WriteLineAsync("  the probe point was written but could not be read back");
             return InfluxCommand.CheckExit.ProbeFailed;
         }
 
-        await output.WriteLineAsync($"  probe written in {writeTime.TotalMilliseconds:0.0} ms and read back in {readTime.TotalMilliseconds:0.0} ms: OK").ConfigureAwait(false);
+        await output.WriteLineAsync($"  probe written in {writeTime.TotalMilliseconds:0.0} ms and read back in {readTime.TotalMilliseconds:0.0} ms: OK");
         return InfluxCommand.CheckExit.Ok;
     }
 }

@@ -1,0 +1,15 @@
+using System.CommandLine;
+
+namespace AdherencePipeline.Service.Commands;
+
+/// <summary>The <c>adherence</c> command line: one verb per class, gathered here.</summary>
+internal static class AdherenceCli
+{
+    public static RootCommand CreateRoot()
+    {
+        var root = new RootCommand("AdherencePipeline: wearable exercise adherence for exercise-therapy trials.");
+        root.Options.Add(CommonOptions.Config);
+        root.Subcommands.Add(InfluxCommand.Create());
+        return root;
+    }
+}
