@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Globalization;
+using AdherencePipeline.Storage;
+using AdherencePipeline.Testing;
+
+// Usage: writer [--points N] [--batch N] [--url URL]
+// Writes N points (default 2,000,000) through InfluxLineWriter into a real InfluxDB — a private
+// influxd started here, or the server at --url — and reports points per second from the first write
+// until the server has acknowledged the last batch.
+var arguments = args.ToList();
+if (arguments.FirstOrDefault() != "writer")
+{
+    Console.Error.WriteLine("usage: writer [--points N] [--batch N] [--url URL]");
+    return 2;
+}
+
+var points = int.Parse(Option("--points") ?? "2000000", CultureInfo.InvariantCulture);
+var batch = int.Parse(Option("--batch") ?? "5000", CultureInfo.InvariantCulture);
+var url = Option("--url");
+
+InfluxServer? server = null;
+if (url is null)
+{
+    server = await InfluxServer.StartAsync();
+    url = server.Url.ToString();
+}
+
+var spool = Directory.CreateTempSubdirectory("writer-bench-").FullName;
+try
+{
+    using var http = new HttpClient();
+    var connection = new InfluxConnectionOptions { Url = new Uri(url), Database = $"bench_{Guid.NewGuid():N}", CreateDatabase = true, Gzip = Option("--gzip") != "false" };
+    var query = new InfluxQueryClient(http, connection);
+    var (version, _) = await query.PingAsync();
+    await query.ExecuteAsync($"CREATE DATABASE {InfluxQL.Identifier(connection.Database)}");
+
+    // Points shaped like the pipeline's per-second summaries: 100 participants, 4 fields.
+    var prepared = new Point[points];
+    var start = 1_790_000_000_000_000_000L;
+    for (var i = 0; i < points; i++)
+    {
+        prepared[i] = Point.For("motion")
+            .Tag("participant", string.Create(CultureInfo.InvariantCulture, $"P{i % 100:D3}"))
+            .Tag("device_model", "polar-h10")
+            .Field("enmo_mg", 12.5 + i % 1000 * 0.01)
+            .Field("samples", 50L)
+            .Field("worn", true)
+            .Field("hr_bpm", 60.0 + i % 120)
+            .At(start + i / 100 * 1_000_000_000L);
+    }
+
+    var options = new InfluxWriterOptions { BatchSize = batch, SpoolDirectory = spool, FlushInterval = TimeSpan.FromSeconds(1) };
+    var watch = Stopwatch.StartNew();
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+    InfluxWriterStatistics stats;
+    await using (var writer = new InfluxLineWriter(new InfluxV1WriteEndpoint(http, connection), options))
+    {
+        foreach (var point in prepared)
+        {
+            await writer.WriteAsync(point);
+        }
+
+        await writer.FlushAsync();
+        stats = writer.GetStatistics();
+    }
+
+    watch.Stop();
+    var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+    var stored = (await query.QueryAsync("SELECT COUNT(\"enmo_mg\") AS n FROM \"motion\"")).Single().Rows.Single().GetInt64("n");
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"InfluxDB {version}: {points:N0} points in batches of {batch:N0}: {watch.Elapsed.TotalSeconds:0.00} s, {points / watch.Elapsed.TotalSeconds:N0} points/s; writer CPU {cpuUsed.TotalSeconds:0.00} s; {stats.BatchesAccepted} batches, {stats.FailedAttempts} retries; {stored:N0} points read back"));
+    return stored == points ? 0 : 1;
+}
+finally
+{
+    Directory.Delete(spool, recursive: true);
+    if (server is not null)
+    {
+        await server.DisposeAsync();
+    }
+}
+
+string? Option(string name)
+{
+    var i = arguments.IndexOf(name);
+    return i >= 0 && i + 1 < arguments.Count ? arguments[i + 1] : null;
+}

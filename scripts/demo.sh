@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The main job, end to end on this machine: installs InfluxDB, starts a private influxd on a free
+# loopback port with a throw-away data folder, checks the connection with `adherence influx check`,
+# and stops the server again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+ensure_apt_packages influxdb curl python3 ca-certificates
+require_dotnet
+
+dotnet build src/AdherencePipeline.Service -c Release -v quiet -nologo
+adherence=(dotnet "src/AdherencePipeline.Service/bin/Release/net10.0/adherence.dll")
+
+work=$(mktemp -d -t adherence-demo-XXXXXX)
+trap 'stop_influxd; rm -rf "$work"' EXIT
+start_influxd "$work/influxdb"
+echo "InfluxDB is running at $INFLUX_URL (data in $work/influxdb)"
+
+"${adherence[@]}" influx check --url "$INFLUX_URL" --database adherence --create-database

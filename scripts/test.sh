@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every test. On a fresh Debian bookworm machine with the .NET 10 SDK it first installs what the
+# tests need: InfluxDB (the integration tests start their own influxd on free loopback ports, each
+# with a throw-away data folder, and stop it afterwards) and the NuGet packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+ensure_apt_packages influxdb curl python3 ca-certificates
+require_dotnet
+
+dotnet restore AdherencePipeline.sln
+dotnet build AdherencePipeline.sln -c Release --no-restore
+# Formatting and analyzer style must leave no diff.
+dotnet format AdherencePipeline.sln --verify-no-changes --no-restore
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test AdherencePipeline.sln -c Release --no-build 2>&1 | tee "$log" || status=$?
+
+# One closing line for the whole run, summed over the test assemblies.
+awk '/(Passed|Failed)!/ {
+       for (i = 1; i <= NF; i++) {
+         if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1)
+       }
+     }
+     END { gsub(",", "", f); printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+exit "$status"
