@@ -1,0 +1,497 @@
+using System.Security.Cryptography;
+using System.Text;
+using NWaves.Transforms;
+
+namespace AdherencePipeline.Signal;
+
+/// <summary>Which signal a feature is computed from; the classifier uses acceleration only.</summary>
+public enum FeatureGroup
+{
+    /// <summary>From acceleration alone.</summary>
+    Acceleration,
+
+    /// <summary>From heart rate.</summary>
+    HeartRate,
+
+    /// <summary>Data quality of the window.</summary>
+    Quality,
+}
+
+/// <summary>A feature's stable name, unit and group.</summary>
+/// <param name="Name">Stable name, used in model cards and stored data.</param>
+/// <param name="Unit">Unit, or "1" for dimensionless.</param>
+/// <param name="Group">The signal it comes from.</param>
+public readonly record struct FeatureDefinition(string Name, string Unit, FeatureGroup Group);
+
+/// <summary>A heart-rate sample inside a window: time and beats per minute (already artefact-filtered).</summary>
+/// <param name="TimestampNs">Time of the sample, ns since the Unix epoch.</param>
+/// <param name="HeartRateBpm">Heart rate.</param>
+public readonly record struct HeartRateSample(long TimestampNs, float HeartRateBpm);
+
+/// <summary>What is needed for %HRR: resting and maximum heart rate.</summary>
+/// <param name="RestingBpm">Resting heart rate.</param>
+/// <param name="MaximumBpm">Maximum heart rate (measured, or 208 − 0.7·age).</param>
+public readonly record struct HeartRateReserve(double RestingBpm, double MaximumBpm)
+{
+    /// <summary>%HRR = (HR − HRrest) / (HRmax − HRrest) · 100.</summary>
+    public double PercentOf(double heartRateBpm) => (heartRateBpm - RestingBpm) / (MaximumBpm - RestingBpm) * 100;
+}
+
+/// <summary>
+/// The features of one analysis window, computed the same way for training, evaluation and live
+/// classification. Names and order are fixed; <see cref="SchemaHash"/> changes whenever they do, so
+/// a model trained on another feature set is refused instead of scoring garbage.
+/// </summary>
+/// <remarks>
+/// Undefined values (heart rate missing, too few samples for a statistic) are NaN, which the
+/// classifier treats as missing. Not thread-safe: one instance per pipeline stage.
+/// </remarks>
+public sealed class WindowFeatures
+{
+    /// <summary>Version of the feature code; part of the schema hash.</summary>
+    public const string Version = "1";
+
+    private const int FftSize = 128;
+
+    /// <summary>Every feature, in output order.</summary>
+    public static IReadOnlyList<FeatureDefinition> Schema { get; } =
+    [
+        new("mag_mean", "g", FeatureGroup.Acceleration),
+        new("mag_sd", "g", FeatureGroup.Acceleration),
+        new("mag_min", "g", FeatureGroup.Acceleration),
+        new("mag_max", "g", FeatureGroup.Acceleration),
+        new("mag_p10", "g", FeatureGroup.Acceleration),
+        new("mag_p25", "g", FeatureGroup.Acceleration),
+        new("mag_p50", "g", FeatureGroup.Acceleration),
+        new("mag_p75", "g", FeatureGroup.Acceleration),
+        new("mag_p90", "g", FeatureGroup.Acceleration),
+        new("mag_iqr", "g", FeatureGroup.Acceleration),
+        new("mag_skewness", "1", FeatureGroup.Acceleration),
+        new("mag_kurtosis", "1", FeatureGroup.Acceleration),
+        new("enmo_mean_mg", "mg", FeatureGroup.Acceleration),
+        new("enmo_sd_mg", "mg", FeatureGroup.Acceleration),
+        new("enmo_max_mg", "mg", FeatureGroup.Acceleration),
+        new("body_mag_mean", "g", FeatureGroup.Acceleration),
+        new("body_mag_sd", "g", FeatureGroup.Acceleration),
+        new("vertical_sd", "g", FeatureGroup.Acceleration),
+        new("vertical_range", "g", FeatureGroup.Acceleration),
+        new("horizontal_mean", "g", FeatureGroup.Acceleration),
+        new("horizontal_sd", "g", FeatureGroup.Acceleration),
+        new("x_mean", "g", FeatureGroup.Acceleration),
+        new("x_sd", "g", FeatureGroup.Acceleration),
+        new("y_mean", "g", FeatureGroup.Acceleration),
+        new("y_sd", "g", FeatureGroup.Acceleration),
+        new("z_mean", "g", FeatureGroup.Acceleration),
+        new("z_sd", "g", FeatureGroup.Acceleration),
+        new("inclination_x_deg", "deg", FeatureGroup.Acceleration),
+        new("inclination_y_deg", "deg", FeatureGroup.Acceleration),
+        new("inclination_z_deg", "deg", FeatureGroup.Acceleration),
+        new("tilt_change_deg", "deg", FeatureGroup.Acceleration),
+        new("dominant_freq_hz", "Hz", FeatureGroup.Acceleration),
+        new("dominant_power_frac", "1", FeatureGroup.Acceleration),
+        new("band_0_1hz_frac", "1", FeatureGroup.Acceleration),
+        new("band_1_3hz_frac", "1", FeatureGroup.Acceleration),
+        new("band_3_5hz_frac", "1", FeatureGroup.Acceleration),
+        new("band_5_8hz_frac", "1", FeatureGroup.Acceleration),
+        new("band_8_12hz_frac", "1", FeatureGroup.Acceleration),
+        new("spectral_entropy", "1", FeatureGroup.Acceleration),
+        new("cadence_spm", "1/min", FeatureGroup.Acceleration),
+        new("cadence_power_frac", "1", FeatureGroup.Acceleration),
+        new("autocorr_peak", "1", FeatureGroup.Acceleration),
+        new("autocorr_lag_s", "s", FeatureGroup.Acceleration),
+        new("coverage", "1", FeatureGroup.Quality),
+        new("straddles_gap", "1", FeatureGroup.Quality),
+        new("hr_mean_bpm", "bpm", FeatureGroup.HeartRate),
+        new("hr_min_bpm", "bpm", FeatureGroup.HeartRate),
+        new("hr_max_bpm", "bpm", FeatureGroup.HeartRate),
+        new("hr_slope_bpm_per_min", "bpm/min", FeatureGroup.HeartRate),
+        new("hr_valid_frac", "1", FeatureGroup.HeartRate),
+        new("hr_missing", "1", FeatureGroup.HeartRate),
+        new("hrr_mean_pct", "%", FeatureGroup.HeartRate),
+    ];
+
+    /// <summary>A short hash of the version, names and units; stored in model cards.</summary>
+    public static string SchemaHash { get; } = ComputeSchemaHash();
+
+    /// <summary>How many features <see cref="Extract"/> writes.</summary>
+    public static int Count => Schema.Count;
+
+    private readonly double _sampleRateHz;
+    private readonly RealFft _fft = new(FftSize);
+    private readonly float[] _fftInput = new float[FftSize];
+    private readonly float[] _spectrum = new float[FftSize / 2 + 1];
+    private readonly float[] _hann = new float[FftSize];
+
+    /// <summary>Creates an extractor for windows at <paramref name="sampleRateHz"/> (the analysis rate).</summary>
+    public WindowFeatures(double sampleRateHz = 25)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(sampleRateHz, 0);
+        _sampleRateHz = sampleRateHz;
+    }
+
+    /// <summary>The index of a feature by name, for readers of the vector.</summary>
+    public static int IndexOf(string name)
+    {
+        for (var i = 0; i < Schema.Count; i++)
+        {
+            if (Schema[i].Name == name)
+            {
+                return i;
+            }
+        }
+
+        throw new KeyNotFoundException($"No feature is named '{name}'.");
+    }
+
+    /// <summary>
+    /// Computes every feature of <paramref name="window"/> into <paramref name="output"/> (length
+    /// <see cref="Count"/>). <paramref name="heartRate"/> holds the valid heart-rate samples inside the
+    /// window; <paramref name="reserve"/> enables %HRR.
+    /// </summary>
+    public void Extract(AccelerationWindow window, ReadOnlySpan<HeartRateSample> heartRate, HeartRateReserve? reserve, Span<float> output)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        if (output.Length != Count)
+        {
+            throw new ArgumentException($"The output must hold {Count} features.", nameof(output));
+        }
+
+        output.Fill(float.NaN);
+        if (window.Count >= 2)
+        {
+            ExtractAcceleration(window, output);
+        }
+
+        var k = IndexOf("coverage");
+        output[k] = (float)window.Coverage;
+        output[k + 1] = window.StraddlesGap ? 1 : 0;
+        ExtractHeartRate(window, heartRate, reserve, output[(k + 2)..]);
+    }
+
+    private void ExtractAcceleration(AccelerationWindow w, Span<float> o)
+    {
+        var n = w.Count;
+        Span<float> mag = n <= 512 ? stackalloc float[n] : new float[n];
+        Span<float> vertical = n <= 512 ? stackalloc float[n] : new float[n];
+        Span<float> horizontal = n <= 512 ? stackalloc float[n] : new float[n];
+        Span<float> body = n <= 512 ? stackalloc float[n] : new float[n];
+        Span<float> enmo = n <= 512 ? stackalloc float[n] : new float[n];
+        for (var i = 0; i < n; i++)
+        {
+            var x = w.X[i];
+            var y = w.Y[i];
+            var z = w.Z[i];
+            mag[i] = MathF.Sqrt(x * x + y * y + z * z);
+            enmo[i] = MathF.Max(0, mag[i] - 1) * 1000;
+            var gx = w.GravityX[i];
+            var gy = w.GravityY[i];
+            var gz = w.GravityZ[i];
+            var gn = MathF.Sqrt(gx * gx + gy * gy + gz * gz);
+            var bx = x - gx;
+            var by = y - gy;
+            var bz = z - gz;
+            body[i] = MathF.Sqrt(bx * bx + by * by + bz * bz);
+            var v = gn > 0 ? (bx * gx + by * gy + bz * gz) / gn : 0;
+            vertical[i] = v;
+            horizontal[i] = MathF.Sqrt(MathF.Max(0, body[i] * body[i] - v * v));
+        }
+
+        var (magMean, magSd, magSkew, magKurt) = Moments(mag);
+        o[0] = magMean;
+        o[1] = magSd;
+        Span<float> sorted = n <= 512 ? stackalloc float[n] : new float[n];
+        mag.CopyTo(sorted);
+        sorted.Sort();
+        o[2] = sorted[0];
+        o[3] = sorted[^1];
+        o[4] = Percentile(sorted, 0.10);
+        o[5] = Percentile(sorted, 0.25);
+        o[6] = Percentile(sorted, 0.50);
+        o[7] = Percentile(sorted, 0.75);
+        o[8] = Percentile(sorted, 0.90);
+        o[9] = o[7] - o[5];
+        o[10] = magSkew;
+        o[11] = magKurt;
+        var (enmoMean, enmoSd, _, _) = Moments(enmo);
+        o[12] = enmoMean;
+        o[13] = enmoSd;
+        o[14] = Max(enmo);
+        (o[15], o[16], _, _) = Moments(body);
+        (_, o[17], _, _) = Moments(vertical);
+        o[18] = Max(vertical) - Min(vertical);
+        (o[19], o[20], _, _) = Moments(horizontal);
+        (o[21], o[22], _, _) = Moments(w.X);
+        (o[23], o[24], _, _) = Moments(w.Y);
+        (o[25], o[26], _, _) = Moments(w.Z);
+
+        var gMeanX = Mean(w.GravityX);
+        var gMeanY = Mean(w.GravityY);
+        var gMeanZ = Mean(w.GravityZ);
+        var gNorm = MathF.Sqrt(gMeanX * gMeanX + gMeanY * gMeanY + gMeanZ * gMeanZ);
+        if (gNorm > 0)
+        {
+            o[27] = Degrees(MathF.Acos(Math.Clamp(gMeanX / gNorm, -1, 1)));
+            o[28] = Degrees(MathF.Acos(Math.Clamp(gMeanY / gNorm, -1, 1)));
+            o[29] = Degrees(MathF.Acos(Math.Clamp(gMeanZ / gNorm, -1, 1)));
+        }
+
+        o[30] = AngleBetween(w.GravityX[0], w.GravityY[0], w.GravityZ[0], w.GravityX[^1], w.GravityY[^1], w.GravityZ[^1]);
+
+        Spectrum(mag, magMean);
+        var total = 0.0;
+        var best = 1;
+        for (var i = 1; i < _spectrum.Length; i++)
+        {
+            total += _spectrum[i];
+            if (_spectrum[i] > _spectrum[best])
+            {
+                best = i;
+            }
+        }
+
+        var binHz = _sampleRateHz / FftSize;
+        if (total > 1e-12)
+        {
+            o[31] = (float)(best * binHz);
+            o[32] = (float)(_spectrum[best] / total);
+            o[33] = BandFraction(0, 1, binHz, total);
+            o[34] = BandFraction(1, 3, binHz, total);
+            o[35] = BandFraction(3, 5, binHz, total);
+            o[36] = BandFraction(5, 8, binHz, total);
+            o[37] = BandFraction(8, 12.5, binHz, total);
+            var entropy = 0.0;
+            for (var i = 1; i < _spectrum.Length; i++)
+            {
+                var p = _spectrum[i] / total;
+                if (p > 0)
+                {
+                    entropy -= p * Math.Log(p);
+                }
+            }
+
+            o[38] = (float)(entropy / Math.Log(_spectrum.Length - 1));
+        }
+        else
+        {
+            o[31] = 0;
+            o[32] = 0;
+            o[33] = o[34] = o[35] = o[36] = o[37] = 0;
+            o[38] = 0;
+        }
+
+        // Cadence: the step frequency shows as the strongest vertical oscillation between 0.8 and 3.5 Hz.
+        var (vMean, _, _, _) = Moments(vertical);
+        Spectrum(vertical, vMean);
+        var vTotal = 0.0;
+        var step = -1;
+        for (var i = 1; i < _spectrum.Length; i++)
+        {
+            vTotal += _spectrum[i];
+            var f = i * binHz;
+            if (f is >= 0.8 and <= 3.5 && (step < 0 || _spectrum[i] > _spectrum[step]))
+            {
+                step = i;
+            }
+        }
+
+        o[39] = vTotal > 1e-12 && step > 0 ? (float)(step * binHz * 60) : 0;
+        o[40] = vTotal > 1e-12 && step > 0 ? (float)(_spectrum[step] / vTotal) : 0;
+
+        var (peak, lag) = AutocorrelationPeak(mag, magMean, (int)Math.Round(0.3 * _sampleRateHz), (int)Math.Round(2.0 * _sampleRateHz));
+        o[41] = peak;
+        o[42] = (float)(lag / _sampleRateHz);
+    }
+
+    private static void ExtractHeartRate(AccelerationWindow w, ReadOnlySpan<HeartRateSample> hr, HeartRateReserve? reserve, Span<float> o)
+    {
+        var seconds = (w.EndNs - w.StartNs) / 1e9;
+        if (hr.IsEmpty)
+        {
+            o[4] = 0;
+            o[5] = 1;
+            return;
+        }
+
+        double sum = 0, min = double.MaxValue, max = double.MinValue;
+        double st = 0, sh = 0, stt = 0, sth = 0;
+        foreach (var s in hr)
+        {
+            var t = (s.TimestampNs - w.StartNs) / 6e10;
+            sum += s.HeartRateBpm;
+            min = Math.Min(min, s.HeartRateBpm);
+            max = Math.Max(max, s.HeartRateBpm);
+            st += t;
+            sh += s.HeartRateBpm;
+            stt += t * t;
+            sth += t * s.HeartRateBpm;
+        }
+
+        var n = hr.Length;
+        var mean = sum / n;
+        o[0] = (float)mean;
+        o[1] = (float)min;
+        o[2] = (float)max;
+        var denominator = n * stt - st * st;
+        o[3] = n >= 2 && denominator > 1e-12 ? (float)((n * sth - st * sh) / denominator) : float.NaN;
+        o[4] = (float)Math.Min(1, n / seconds);
+        o[5] = 0;
+        o[6] = reserve is { } r ? (float)r.PercentOf(mean) : float.NaN;
+    }
+
+    private void Spectrum(ReadOnlySpan<float> signal, float mean)
+    {
+        var n = Math.Min(signal.Length, FftSize);
+        for (var i = 0; i < FftSize; i++)
+        {
+            _hann[i] = i < n ? 0.5f - 0.5f * MathF.Cos(2 * MathF.PI * i / (n - 1)) : 0;
+            _fftInput[i] = i < n ? (signal[i] - mean) * _hann[i] : 0;
+        }
+
+        _fft.PowerSpectrum(_fftInput, _spectrum, normalize: false);
+    }
+
+    private float BandFraction(double fromHz, double toHz, double binHz, double total)
+    {
+        var sum = 0.0;
+        for (var i = 1; i < _spectrum.Length; i++)
+        {
+            var f = i * binHz;
+            if (f >= fromHz && f < toHz)
+            {
+                sum += _spectrum[i];
+            }
+        }
+
+        return (float)(sum / total);
+    }
+
+    private static (float Peak, int Lag) AutocorrelationPeak(ReadOnlySpan<float> x, float mean, int minLag, int maxLag)
+    {
+        var variance = 0.0;
+        foreach (var v in x)
+        {
+            variance += (v - mean) * (v - mean);
+        }
+
+        if (variance < 1e-12 || x.Length <= minLag)
+        {
+            return (0, 0);
+        }
+
+        var bestLag = 0;
+        var best = double.MinValue;
+        for (var lag = minLag; lag <= Math.Min(maxLag, x.Length - 1); lag++)
+        {
+            var sum = 0.0;
+            for (var i = 0; i + lag < x.Length; i++)
+            {
+                sum += (x[i] - mean) * (x[i + lag] - mean);
+            }
+
+            var r = sum / variance;
+            if (r > best)
+            {
+                best = r;
+                bestLag = lag;
+            }
+        }
+
+        return ((float)best, bestLag);
+    }
+
+    private static (float Mean, float Sd, float Skewness, float Kurtosis) Moments(ReadOnlySpan<float> x)
+    {
+        var n = x.Length;
+        var mean = 0.0;
+        foreach (var v in x)
+        {
+            mean += v;
+        }
+
+        mean /= n;
+        double m2 = 0, m3 = 0, m4 = 0;
+        foreach (var v in x)
+        {
+            var d = v - mean;
+            var d2 = d * d;
+            m2 += d2;
+            m3 += d2 * d;
+            m4 += d2 * d2;
+        }
+
+        m2 /= n;
+        m3 /= n;
+        m4 /= n;
+        var sd = Math.Sqrt(m2);
+        var skew = m2 > 1e-12 ? m3 / Math.Pow(m2, 1.5) : 0;
+        var kurt = m2 > 1e-12 ? m4 / (m2 * m2) - 3 : 0;
+        return ((float)mean, (float)sd, (float)skew, (float)kurt);
+    }
+
+    private static float Mean(ReadOnlySpan<float> x)
+    {
+        var sum = 0.0;
+        foreach (var v in x)
+        {
+            sum += v;
+        }
+
+        return (float)(sum / x.Length);
+    }
+
+    private static float Max(ReadOnlySpan<float> x)
+    {
+        var m = float.MinValue;
+        foreach (var v in x)
+        {
+            m = MathF.Max(m, v);
+        }
+
+        return m;
+    }
+
+    private static float Min(ReadOnlySpan<float> x)
+    {
+        var m = float.MaxValue;
+        foreach (var v in x)
+        {
+            m = MathF.Min(m, v);
+        }
+
+        return m;
+    }
+
+    // Linear interpolation between closest ranks (the "type 7" definition of R and NumPy).
+    private static float Percentile(ReadOnlySpan<float> sorted, double p)
+    {
+        var h = (sorted.Length - 1) * p;
+        var lo = (int)Math.Floor(h);
+        var hi = Math.Min(lo + 1, sorted.Length - 1);
+        return (float)(sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]));
+    }
+
+    private static float Degrees(float radians) => radians * 180 / MathF.PI;
+
+    private static float AngleBetween(float ax, float ay, float az, float bx, float by, float bz)
+    {
+        var na = MathF.Sqrt(ax * ax + ay * ay + az * az);
+        var nb = MathF.Sqrt(bx * bx + by * by + bz * bz);
+        if (na == 0 || nb == 0)
+        {
+            return float.NaN;
+        }
+
+        return Degrees(MathF.Acos(Math.Clamp((ax * bx + ay * by + az * bz) / (na * nb), -1, 1)));
+    }
+
+    private static string ComputeSchemaHash()
+    {
+        var text = new StringBuilder("WindowFeatures v" + Version);
+        foreach (var f in Schema)
+        {
+            text.Append('\n').Append(f.Name).Append(' ').Append(f.Unit).Append(' ').Append(f.Group);
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
+    }
+}

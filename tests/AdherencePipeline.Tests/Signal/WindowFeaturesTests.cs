@@ -1,0 +1,100 @@
+using AdherencePipeline.Signal;
+using static AdherencePipeline.Tests.Signal.SignalTestData;
+
+namespace AdherencePipeline.Tests.Signal;
+
+public sealed class WindowFeaturesTests
+{
+    private static float[] Features(AccelerationWindow window, HeartRateSample[]? hr = null, HeartRateReserve? reserve = null)
+    {
+        var features = new float[WindowFeatures.Count];
+        new WindowFeatures().Extract(window, hr ?? [], reserve, features);
+        return features;
+    }
+
+    private static float F(float[] features, string name) => features[WindowFeatures.IndexOf(name)];
+
+    private static AccelerationWindow CompleteWindow(AccelerationBuffer input, double rateHz = 25) =>
+        Run(new AccelerationProcessor(rateHz), input).Windows.First(w => w.IsComplete);
+
+    [Fact]
+    public void Enmo_ConstantOneG_IsZeroInAnyOrientation()
+    {
+        var buffer = new AccelerationBuffer();
+        var start = 1_790_000_000L * Second;
+        var s = (float)Math.Sqrt(1.0 / 3);
+        for (var i = 0; i < 25 * 20; i++)
+        {
+            buffer.Add(start + i * 40_000_000L, s, -s, s);
+        }
+
+        var features = Features(CompleteWindow(buffer));
+
+        Assert.Equal(0, F(features, "enmo_mean_mg"), 3);
+        Assert.Equal(1, F(features, "mag_mean"), 5);
+        Assert.Equal(0, F(features, "mag_sd"), 5);
+        Assert.Equal(0, F(features, "dominant_freq_hz"));
+        Assert.Equal(0, F(features, "cadence_spm"));
+        Assert.Equal(125.26, F(features, "inclination_y_deg"), 1);
+    }
+
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(2.0)]
+    [InlineData(2.8)]
+    public void DominantFrequency_PureSine_IsItsFrequency(double frequencyHz)
+    {
+        var features = Features(CompleteWindow(Oscillation(25, 20, frequencyHz, 0.3)));
+
+        // One FFT bin at 25 Hz over 128 points is 0.195 Hz.
+        Assert.Equal(frequencyHz, F(features, "dominant_freq_hz"), tolerance: 0.2);
+        Assert.Equal(frequencyHz * 60, F(features, "cadence_spm"), tolerance: 12);
+        Assert.True(F(features, "autocorr_peak") > 0.5);
+        Assert.Equal(1 / frequencyHz, F(features, "autocorr_lag_s"), tolerance: 0.05);
+    }
+
+    [Fact]
+    public void Enmo_Oscillation_CountsOnlyWhatExceedsOneG()
+    {
+        var features = Features(CompleteWindow(Oscillation(25, 20, 2, 0.5)));
+
+        // |1 + 0.5 sin| − 1 is positive half the time with mean 0.5·(1/π) g ≈ 159 mg.
+        Assert.Equal(159, F(features, "enmo_mean_mg"), tolerance: 1);
+        Assert.Equal(500, F(features, "enmo_max_mg"), tolerance: 1);
+    }
+
+    [Fact]
+    public void HeartRate_Missing_IsFlaggedAndLeftUndefined()
+    {
+        var features = Features(CompleteWindow(Oscillation(25, 20, 2, 0.3)));
+
+        Assert.Equal(1, F(features, "hr_missing"));
+        Assert.Equal(0, F(features, "hr_valid_frac"));
+        Assert.True(float.IsNaN(F(features, "hr_mean_bpm")));
+        Assert.True(float.IsNaN(F(features, "hrr_mean_pct")));
+    }
+
+    [Fact]
+    public void HeartRate_RisingOneBpmPerSecond_GivesMeanSlopeAndReserve()
+    {
+        var window = CompleteWindow(Oscillation(25, 20, 2, 0.3));
+        var hr = Enumerable.Range(0, 5).Select(i => new HeartRateSample(window.StartNs + i * Second, 120 + i)).ToArray();
+
+        var features = Features(window, hr, new HeartRateReserve(60, 180));
+
+        Assert.Equal(122, F(features, "hr_mean_bpm"), 4);
+        Assert.Equal(60, F(features, "hr_slope_bpm_per_min"), 3);
+        Assert.Equal(1, F(features, "hr_valid_frac"));
+        Assert.Equal(0, F(features, "hr_missing"));
+        Assert.Equal(51.667, F(features, "hrr_mean_pct"), 2);
+    }
+
+    [Fact]
+    public void Schema_NamesAreUniqueAndTheHashIsPinned()
+    {
+        Assert.Equal(WindowFeatures.Count, WindowFeatures.Schema.Select(f => f.Name).Distinct().Count());
+        // Changing a feature's name, unit, group or order changes this hash, and models trained
+        // before the change are then refused. Update it deliberately, with the feature version.
+        Assert.Equal("272e343f00697a01", WindowFeatures.SchemaHash);
+    }
+}
