@@ -1,0 +1,74 @@
+using AdherencePipeline.Signal;
+using AdherencePipeline.Storage;
+
+namespace AdherencePipeline.Pipeline;
+
+/// <summary>
+/// How pipeline events become InfluxDB points (documented in docs/schema.md). Timestamps are the
+/// start of the interval a point describes, so writing the same event twice overwrites, never adds.
+/// </summary>
+public static class PipelinePoints
+{
+    /// <summary>Measurement of per-second motion.</summary>
+    public const string Motion = "motion";
+
+    /// <summary>Measurement of per-second heart rate.</summary>
+    public const string HeartRate = "heart_rate";
+
+    /// <summary>Measurement of gaps.</summary>
+    public const string Gap = "gap";
+
+    /// <summary>The point for an event, or <c>null</c> for events that are not stored as such (windows, faults).</summary>
+    public static Point? ToPoint(PipelineEvent pipelineEvent)
+    {
+        ArgumentNullException.ThrowIfNull(pipelineEvent);
+        return pipelineEvent switch
+        {
+            MotionSecondEvent m => Point.For(Motion)
+                .Tag("participant", m.Participant)
+                .Tag("device_model", m.DeviceModel)
+                .Field("enmo_mg", m.Second.EnmoMeanMg)
+                .Field("magnitude_g", m.Second.MagnitudeMeanG)
+                .Field("samples", (long)m.Second.Samples)
+                .Field("coverage", Math.Min(1.0, (double)m.Second.Samples / m.Second.ExpectedSamples))
+                .At(m.Second.SecondStartNs),
+            HeartRateSecondEvent h => HeartRatePoint(h),
+            GapEvent g => Point.For(Gap)
+                .Tag("participant", g.Participant)
+                .Tag("device_model", g.DeviceModel)
+                .Tag("reason", ReasonTag(g.Gap.Reason))
+                .Field("duration_s", (g.Gap.EndNs - g.Gap.StartNs) / 1e9)
+                .Field("end_ns", g.Gap.EndNs)
+                .At(g.Gap.StartNs),
+            _ => null,
+        };
+    }
+
+    private static Point HeartRatePoint(HeartRateSecondEvent h)
+    {
+        var builder = Point.For(HeartRate)
+            .Tag("participant", h.Participant)
+            .Tag("device_model", h.DeviceModel)
+            .Field("valid", (long)h.Second.Valid)
+            .Field("rejected", (long)h.Second.Rejected)
+            .Field("rr_count", (long)h.Second.RrIntervals);
+        if (double.IsFinite(h.Second.HeartRateBpm))
+        {
+            builder.Field("hr_bpm", h.Second.HeartRateBpm);
+        }
+
+        if (double.IsFinite(h.Second.RrMeanMs))
+        {
+            builder.Field("rr_mean_ms", h.Second.RrMeanMs);
+        }
+
+        return builder.At(h.Second.SecondStartNs);
+    }
+
+    private static string ReasonTag(GapReason reason) => reason switch
+    {
+        GapReason.MissingSamples => "missing_samples",
+        GapReason.Disconnected => "disconnected",
+        _ => "clock_reset",
+    };
+}
