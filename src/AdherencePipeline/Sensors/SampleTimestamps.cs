@@ -60,6 +60,45 @@ public static class SampleTimestamps
         return milliHz > 0 && TryFill(lastNs, NanosPerSecond * (Int128)1000, milliHz, destination);
     }
 
+    /// <summary>
+    /// Fills timestamps that start exactly at <paramref name="firstNs"/>, spaced 10⁹ / rate ns, rounded
+    /// half to even: for firmware that stamps a frame with its first sample's time.
+    /// </summary>
+    public static bool TryFillForwardFromRate(long firstNs, double sampleRateHz, Span<long> destination)
+    {
+        if (!(sampleRateHz > 0) || double.IsInfinity(sampleRateHz) || firstNs <= 0)
+        {
+            return false;
+        }
+
+        var milliHz = (long)Math.Round(sampleRateHz * 1000.0);
+        if (milliHz <= 0)
+        {
+            return false;
+        }
+
+        Int128 numerator = NanosPerSecond * (Int128)1000;
+        for (var i = 0; i < destination.Length; i++)
+        {
+            var (quotient, remainder) = Int128.DivRem(i * numerator, milliHz);
+            Int128 value = firstNs + quotient;
+            var twice = 2 * remainder;
+            if (twice > milliHz || (twice == milliHz && !Int128.IsEvenInteger(value)))
+            {
+                value += 1;
+            }
+
+            if (value > long.MaxValue)
+            {
+                return false;
+            }
+
+            destination[i] = (long)value;
+        }
+
+        return true;
+    }
+
     /// <summary>The nominal interval between samples at <paramref name="sampleRateHz"/>, ns.</summary>
     public static double IntervalNs(double sampleRateHz) => NanosPerSecond / sampleRateHz;
 }
