@@ -48,7 +48,7 @@ public readonly record struct DecodeFault(DecodeFaultKind Kind, string Field, in
     public override string ToString() => Kind switch
     {
         DecodeFaultKind.None => "no fault",
-        DecodeFaultKind.Empty => "empty notification",
+        DecodeFaultKind.Empty => Format("{0}: empty notification"),
         DecodeFaultKind.Truncated => Format("{0} truncated at offset {1}: need {2} byte(s), have {3}"),
         DecodeFaultKind.BadLength => Format("{0} has a bad length at offset {1}: expected a multiple of {2} byte(s), have {3}"),
         DecodeFaultKind.TrailingBytes => Format("{0}: {3} trailing byte(s) at offset {1}"),
