@@ -61,12 +61,7 @@ public sealed class SensorDecoder : IDisposable
         switch (route.Spec)
         {
             case HeartRateDecoderSpec:
-            {
-                var result = HeartRateMeasurementCodec.Decode(payload, _rr, out var measurement);
-                HeartRate = result.IsSuccess ? measurement : default;
-                return result;
-            }
-
+                return DecodeHeartRate(payload);
             case PmdAccelerometerDecoderSpec:
                 return route.Pmd!.Decode(payload, Accelerometer);
             case DeclarativeDecoderSpec:
@@ -80,6 +75,13 @@ public sealed class SensorDecoder : IDisposable
 
     /// <summary>Returns the accelerometer block's buffers to the pool.</summary>
     public void Dispose() => Accelerometer.Dispose();
+
+    private DecodeResult DecodeHeartRate(ReadOnlySpan<byte> payload)
+    {
+        var result = HeartRateMeasurementCodec.Decode(payload, _rr, out var measurement);
+        HeartRate = result.IsSuccess ? measurement : default;
+        return result;
+    }
 
     private DecodeResult DecodeControlPoint(ReadOnlySpan<byte> payload)
     {
