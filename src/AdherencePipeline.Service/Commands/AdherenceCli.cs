@@ -10,6 +10,8 @@ internal static class AdherenceCli
         var root = new RootCommand("AdherencePipeline: wearable exercise adherence for exercise-therapy trials.");
         root.Options.Add(CommonOptions.Config);
         root.Subcommands.Add(InfluxCommand.Create());
+        root.Subcommands.Add(DecodeCommand.Create());
+        root.Subcommands.Add(ProfilesCommand.Create());
         return root;
     }
 }
