@@ -15,16 +15,19 @@ internal sealed class CsvFile : IDisposable
     private static readonly byte[] Utf8Bom = [0xEF, 0xBB, 0xBF];
 
     private readonly Stream _stream;
+    private readonly FileStream? _gzipFile;
+    private long _decompressedBytes;
     private byte[] _buffer = new byte[InitialBufferBytes];
     private int _start;
     private int _end;
     private bool _endOfStream;
     private string[] _columns = [];
 
-    private CsvFile(string path, Stream stream)
+    private CsvFile(string path, Stream stream, FileStream? gzipFile)
     {
         Path = path;
         _stream = stream;
+        _gzipFile = gzipFile;
     }
 
     /// <summary>The file's path, as the caller named it.</summary>
@@ -55,10 +58,9 @@ internal sealed class CsvFile : IDisposable
             Span<byte> magic = stackalloc byte[2];
             var read = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
             file.Position = 0;
-            Stream stream = read == 2 && magic[0] == 0x1F && magic[1] == 0x8B
-                ? new GZipStream(file, CompressionMode.Decompress, leaveOpen: false)
-                : file;
-            return new CsvFile(path, stream);
+            return read == 2 && magic[0] == 0x1F && magic[1] == 0x8B
+                ? new CsvFile(path, new GZipStream(file, CompressionMode.Decompress, leaveOpen: false), file)
+                : new CsvFile(path, file, null);
         }
         catch
         {
@@ -181,6 +183,34 @@ internal sealed class CsvFile : IDisposable
 
     public void Dispose() => _stream.Dispose();
 
+    /// <summary>
+    /// GZipStream ends quietly when a file is cut short at a deflate block boundary; the gzip trailer's
+    /// length field (size mod 2^32, the file's last 4 bytes) catches that, so a truncated file is an
+    /// error rather than a shorter recording. Files of several concatenated gzip members fail this check too.
+    /// </summary>
+    private void CheckGzipLength()
+    {
+        if (_gzipFile is null)
+        {
+            return;
+        }
+
+        Span<byte> trailer = stackalloc byte[4];
+        var length = _gzipFile.Length;
+        if (length >= 18)
+        {
+            _gzipFile.Position = length - 4;
+            _gzipFile.ReadExactly(trailer);
+            if (System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(trailer) == (uint)_decompressedBytes)
+            {
+                return;
+            }
+        }
+
+        throw new RecordingFormatException(Path,
+            $"after line {LineNumber}: the gzip data ends early (its trailer does not match the {_decompressedBytes} bytes decompressed); the file is truncated or has several gzip members");
+    }
+
     private string? ColumnName(int? column) =>
         column is int c && c >= 1 && c <= _columns.Length ? _columns[c - 1] : null;
 
@@ -228,8 +258,10 @@ internal sealed class CsvFile : IDisposable
         if (read == 0)
         {
             _endOfStream = true;
+            CheckGzipLength();
         }
 
         _end += read;
+        _decompressedBytes += read;
     }
 }
