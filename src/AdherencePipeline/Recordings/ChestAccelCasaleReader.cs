@@ -14,10 +14,11 @@ public static class ChestAccelCasaleReader
     public const double NominalZeroGCounts = 2048;
 
     /// <summary>
-    /// Nominal gain, counts per g: the round figure that puts the median participant's resting
-    /// magnitude near 1 g with a zero point of 2,048. Not a calibration; see docs/recordings.md.
+    /// Nominal gain, counts per g: the round figure that puts the median participant's standing
+    /// magnitude at 1 g with a zero point of 2,048 (per participant 0.79–1.34 g). Not a calibration;
+    /// see docs/recordings.md.
     /// </summary>
-    public const double NominalCountsPerG = 340;
+    public const double NominalCountsPerG = 370;
 
     /// <summary>Largest count a 12-bit ADC delivers.</summary>
     public const int MaxCount = 4095;
@@ -78,7 +79,7 @@ public static class ChestAccelCasaleReader
         return new Recording(subject, RecordingSources.ChestAccelCasale, series, SampleRateHz, AccelScale.Nominal);
     }
 
-    /// <summary>Converts counts to nominal g: (counts − 2048) / 340.</summary>
+    /// <summary>Converts counts to nominal g: (counts − 2048) / 370.</summary>
     public static float ToG(int counts) => (float)((counts - NominalZeroGCounts) / NominalCountsPerG);
 
     private static bool AtRail(int counts) => counts is <= LowRailCount or >= HighRailCount;

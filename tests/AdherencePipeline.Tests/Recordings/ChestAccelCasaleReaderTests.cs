@@ -13,9 +13,9 @@ public sealed class ChestAccelCasaleReaderTests : IDisposable
     public void Read_Counts_ConvertedWithNominalScaleAndMarkedNominal()
     {
         var path = _folder.Write("participant05.csv.gz", Header,
-            "0.0000,1,2048,2388,1708",
-            "0.0192,3,2218,2048,2048",
-            "0.0385,0,1878,2048,2048");
+            "0.0000,1,2048,2418,1678",
+            "0.0192,3,2233,2048,2048",
+            "0.0385,0,1863,2048,2048");
 
         var recording = ChestAccelCasaleReader.Read(path);
 

@@ -237,7 +237,7 @@ public static class RecordingArbitrary
     private static Gen<float> FiniteFloat() =>
         Gen.OneOf(
             ArbMap.Default.GeneratorFor<int>().Select(BitConverter.Int32BitsToSingle).Where(float.IsFinite),
-            Gen.Choose(-4000, 4000).Select(c => (float)((c - 2048) / 340.0)),
+            Gen.Choose(-4000, 4000).Select(c => (float)((c - 2048) / 370.0)),
             Gen.Elements(0f, -0f, 1f, -1f, float.MaxValue, float.MinValue, float.Epsilon));
 
     private static Gen<T> Series<T>(Func<long[], double[], int[]?, T> make) =>
