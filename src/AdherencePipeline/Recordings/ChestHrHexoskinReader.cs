@@ -38,7 +38,7 @@ public static class ChestHrHexoskinReader
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var stem = StemOf(path);
-        var subject = Path.GetFileName(stem);
+        var subject = RecordingPaths.CheckSubject(path, Path.GetFileName(stem));
         var accPath = Require(stem, "-acc");
         var hrPath = Require(stem, "-hr");
         var rrPath = Require(stem, "-rr");

@@ -105,6 +105,14 @@ public sealed class DailySportsTorsoReaderTests : IDisposable
     }
 
     [Fact]
+    public void Read_FileNameIsNoSubjectCode_ErrorNamesTheFile()
+    {
+        var path = _folder.Write("subject 1 (copy).csv", Header, "0.00,1,1,2,3");
+
+        FormatErrors.Assert(() => DailySportsTorsoReader.Read(path), path, null, null, "does not give a subject code ('subject 1 (copy)')");
+    }
+
+    [Fact]
     public void Read_CrlfLineEndings_ReadLikeLf()
     {
         var path = _folder.Write("subject2.csv", Header + "\r", "0.00,3,0,0,-9.80665\r");
