@@ -156,7 +156,8 @@ public sealed class SharedDataTests
         Assert.Equal("subject013", largest.SubjectId);
         Assert.Equal(307_984, largest.Accelerometer.Count);
 
-        // The first 10 s are standing still before the protocol (median magnitude 244-268 counts at rest).
+        // The nominal 256 counts/g must give about 1 g over each recording's first 10 s
+        // (README: median magnitude 244-268 counts at rest), i.e. the scale is right to within ~15 %.
         foreach (var r in recordings)
         {
             Assert.InRange(MeanMagnitudeG(Head(r.Accelerometer, 640)), 0.85, 1.15);
