@@ -12,6 +12,7 @@ internal static class AdherenceCli
         root.Subcommands.Add(InfluxCommand.Create());
         root.Subcommands.Add(DecodeCommand.Create());
         root.Subcommands.Add(ProfilesCommand.Create());
+        root.Subcommands.Add(ReplayCommand.Create());
         return root;
     }
 }

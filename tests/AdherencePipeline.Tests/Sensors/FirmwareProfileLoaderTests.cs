@@ -36,7 +36,7 @@ public sealed class FirmwareProfileLoaderTests
     {
         var h10 = TestProfiles.Load("polar-h10");
 
-        Assert.Equal(["01 02", "02 02 00 01 c8 00 01 01 10 00 02 01 08 00"], h10.Start.Select(w => Hex.Format(w.Value.Span)));
+        Assert.Equal(["01 02", "02 02 00 01 32 00 01 01 10 00 02 01 08 00"], h10.Start.Select(w => Hex.Format(w.Value.Span)));
         Assert.Equal(["03 02"], h10.Stop.Select(w => Hex.Format(w.Value.Span)));
         Assert.True(h10.Recognition.Matches("Polar H10 0A1B2C3D", [GattUuid.HeartRateService, GattUuid.PmdService]));
         Assert.False(h10.Recognition.Matches("Polar OH1 0A1B2C3D", [GattUuid.HeartRateService, GattUuid.PmdService]));
@@ -75,14 +75,14 @@ public sealed class FirmwareProfileLoaderTests
     public void ProfileLoader_PmdStartDisagreesWithDecoder_ErrorPointsAtBoth()
     {
         var json = File.ReadAllText(Path.Combine(TestProfiles.Directory, "polar-h10.json"))
-            .Replace("\"sampleRate\": 200", "\"sampleRate\": 100", StringComparison.Ordinal);
+            .Replace("\"sampleRate\": 50", "\"sampleRate\": 100", StringComparison.Ordinal);
 
         var profile = FirmwareProfileLoader.TryParse(json, "polar-h10.json", out var errors);
 
         Assert.Null(profile);
         var error = Assert.Single(errors);
         Assert.Equal("$.start[1].pmd.settings.sampleRate", error.JsonPath);
-        Assert.Equal("expected 200 to agree with $.characteristics[2].decoder.parameters.sampleRateHz, found 100", error.Message);
+        Assert.Equal("expected 50 to agree with $.characteristics[2].decoder.parameters.sampleRateHz, found 100", error.Message);
     }
 
     [Fact]

@@ -107,15 +107,15 @@ public sealed class VirtualWearableTests
     [Fact]
     public void VirtualWearable_H10_FramesFitPayloadAndCarryLastSampleTime()
     {
-        var wearable = new VirtualWearable(TestProfiles.Load("polar-h10"), Recording(seconds: 1));
+        var wearable = new VirtualWearable(TestProfiles.Load("polar-h10"), Recording(seconds: 2));
 
         var data = wearable.Notifications.Where(n => n.Characteristic == GattUuid.PmdData).ToList();
 
         Assert.All(data, n => Assert.True(n.Payload.Length <= 229));
         Assert.Equal(10 + 36 * 6, data[0].Payload.Length); // (229 - 10) / 6 = 36 samples
-        // 36th sample at 200 Hz is 175 ms after the first; the frame carries the device time of that last sample.
-        Assert.Equal(762_600_600_000_000_000 + 175_000_000, BitConverter.ToInt64(data[0].Payload.Span[1..9]));
-        Assert.Equal(TimeSpan.FromMilliseconds(175), data[0].Offset);
+        // 36th sample at 50 Hz is 700 ms after the first; the frame carries the device time of that last sample.
+        Assert.Equal(762_600_600_000_000_000 + 700_000_000, BitConverter.ToInt64(data[0].Payload.Span[1..9]));
+        Assert.Equal(TimeSpan.FromMilliseconds(700), data[0].Offset);
         Assert.Equal("f0 02 02 00 00", Hex.Format(wearable.Notifications[0].Payload.Span)); // start response first
     }
 

@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using System.Reactive.Linq;
+using System.Reactive.Threading.Tasks;
+using AdherencePipeline.Recordings;
+using AdherencePipeline.Sensors;
+using AdherencePipeline.Signal;
+
+namespace AdherencePipeline.Pipeline;
+
+/// <summary>How a recording is replayed.</summary>
+public sealed record ReplayOptions
+{
+    /// <summary>The participant the data is stored under.</summary>
+    public required string Participant { get; init; }
+
+    /// <summary>The device model whose notifications the virtual wearable sends.</summary>
+    public required FirmwareProfile Profile { get; init; }
+
+    /// <summary>Wall-clock time of the recording's first sample.</summary>
+    public required DateTimeOffset Start { get; init; }
+
+    /// <summary>Multiple of real time, or <c>null</c> for as fast as possible. Results are the same either way.</summary>
+    public double? Speed { get; init; }
+
+    /// <summary>Resting and maximum heart rate for %HRR, when known.</summary>
+    public HeartRateReserve? Reserve { get; init; }
+
+    /// <summary>Signal settings.</summary>
+    public SignalOptions Signal { get; init; } = new();
+}
+
+/// <summary>What a replay did.</summary>
+public sealed record ReplaySummary
+{
+    /// <summary>Length of the replayed data.</summary>
+    public TimeSpan DataDuration { get; init; }
+
+    /// <summary>Notifications sent by the virtual wearable and decoded.</summary>
+    public long Frames { get; init; }
+
+    /// <summary>Accelerometer samples decoded.</summary>
+    public long AccelerometerSamples { get; init; }
+
+    /// <summary>Heart-rate measurements decoded.</summary>
+    public long HeartRateMeasurements { get; init; }
+
+    /// <summary>Notifications that failed to decode.</summary>
+    public long Faults { get; init; }
+
+    /// <summary>Analysis windows, and how many of them were complete.</summary>
+    public long Windows { get; init; }
+
+    /// <summary>Complete windows (fit for classification).</summary>
+    public long CompleteWindows { get; init; }
+
+    /// <summary>Gaps found.</summary>
+    public long Gaps { get; init; }
+
+    /// <summary>Points handed to storage.</summary>
+    public long Points { get; init; }
+
+    /// <summary>Wall time the replay took.</summary>
+    public TimeSpan WallTime { get; init; }
+
+    /// <summary>Accelerometer samples per second of wall time.</summary>
+    public double SamplesPerSecond => WallTime > TimeSpan.Zero ? AccelerometerSamples / WallTime.TotalSeconds : 0;
+}
+
+/// <summary>
+/// Replays a recording through the whole live path, bytes included: the virtual wearable encodes
+/// it as the chosen device would send it, and the pipeline decodes, aligns, analyses and stores it,
+/// all on virtual time.
+/// </summary>
+public sealed class RecordingReplay
+{
+    private readonly ReplayOptions _options;
+    private readonly VirtualWearable _wearable;
+
+    /// <summary>Prepares the replay of <paramref name="recording"/>.</summary>
+    public RecordingReplay(Recording recording, ReplayOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(recording);
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        SensorRecording = ToSensorRecording(recording);
+        _wearable = new VirtualWearable(options.Profile, SensorRecording, new VirtualWearableOptions { DeviceAddress = "virtual:" + options.Profile.Id });
+    }
+
+    /// <summary>What the virtual wearable replays.</summary>
+    public SensorRecording SensorRecording { get; }
+
+    /// <summary>The recording as the virtual wearable's input: acceleration in g, heart rate over time.</summary>
+    public static SensorRecording ToSensorRecording(Recording recording)
+    {
+        ArgumentNullException.ThrowIfNull(recording);
+        var acc = recording.Accelerometer;
+        var x = ToDouble(acc.XG.Span);
+        var y = ToDouble(acc.YG.Span);
+        var z = ToDouble(acc.ZG.Span);
+        var heartRate = new List<HeartRatePoint>();
+        if (recording.HeartRate is { } hr)
+        {
+            var t = hr.TimestampNs.Span;
+            var bpm = hr.HeartRateBpm.Span;
+            for (var i = 0; i < hr.Count; i++)
+            {
+                heartRate.Add(new HeartRatePoint(t[i], bpm[i]));
+            }
+        }
+
+        var accEnd = acc.Count > 0 ? acc.TimestampNs.Span[^1] + (long)(1e9 / recording.NominalSampleRateHz) : 0;
+        var hrEnd = heartRate.Count > 0 ? heartRate[^1].OffsetNs + 1_000_000_000 : 0;
+        return new SensorRecording(recording.NominalSampleRateHz, x, y, z, heartRate, Math.Max(accEnd, hrEnd));
+    }
+
+    /// <summary>
+    /// Runs the replay. <paramref name="store"/> is the storage stage (e.g. <see cref="PipelineStages.Store"/>);
+    /// <paramref name="progress"/> hears the virtual time reached, now and then.
+    /// </summary>
+    public async Task<ReplaySummary> RunAsync(Func<IObservable<PipelineEvent>, IObservable<PipelineEvent>> store, IProgress<TimeSpan>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var scheduler = new ReplayScheduler(_options.Start);
+        long frames = 0, samples = 0, heartRate = 0, faults = 0, windows = 0, complete = 0, gaps = 0, points = 0;
+        var lastReport = TimeSpan.Zero;
+        var reportEvery = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMinute, SensorRecording.DurationNs / 100 / 10));
+        var address = _wearable.Options.DeviceAddress;
+        var events = _wearable.Play(scheduler)
+            .Do(_ =>
+            {
+                frames++;
+                var reached = scheduler.Now - _options.Start;
+                if (reached - lastReport >= reportEvery)
+                {
+                    lastReport = reached;
+                    progress?.Report(reached);
+                }
+            })
+            .Decode(_options.Profile, address)
+            .Do(d =>
+            {
+                switch (d)
+                {
+                    case AccelerationData a:
+                        samples += a.TimestampsNs.Length;
+                        break;
+                    case HeartRateData:
+                        heartRate++;
+                        break;
+                    case DeviceFault:
+                        faults++;
+                        break;
+                }
+            })
+            .Analyse(new ParticipantContext(_options.Participant, _options.Reserve), _options.Signal)
+            .Do(e =>
+            {
+                switch (e)
+                {
+                    case WindowEvent w:
+                        windows++;
+                        complete += w.Window.IsComplete ? 1 : 0;
+                        break;
+                    case GapEvent:
+                        gaps++;
+                        break;
+                }
+            });
+        var stored = store(events).Do(e => Interlocked.Add(ref points, PipelinePoints.ToPoint(e) is null ? 0 : 1));
+
+        var watch = Stopwatch.StartNew();
+        var done = stored.DefaultIfEmpty().LastAsync().ToTask(cancellationToken);
+        await scheduler.RunAsync(_options.Speed, cancellationToken).ConfigureAwait(false);
+        await done.ConfigureAwait(false);
+        watch.Stop();
+        return new ReplaySummary
+        {
+            DataDuration = TimeSpan.FromTicks(SensorRecording.DurationNs / 100),
+            Frames = frames,
+            AccelerometerSamples = samples,
+            HeartRateMeasurements = heartRate,
+            Faults = faults,
+            Windows = windows,
+            CompleteWindows = complete,
+            Gaps = gaps,
+            Points = Interlocked.Read(ref points),
+            WallTime = watch.Elapsed,
+        };
+    }
+
+    private static double[] ToDouble(ReadOnlySpan<float> values)
+    {
+        var result = new double[values.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            result[i] = values[i];
+        }
+
+        return result;
+    }
+}
