@@ -41,7 +41,13 @@ public sealed class ReplayScheduler : HistoricalScheduler
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            AdvanceTo(next.DueTime);
+            // As Start() does, one item at a time: AdvanceTo ignores items due at the current time.
+            if (next.DueTime > Clock)
+            {
+                Clock = next.DueTime;
+            }
+
+            next.Invoke();
         }
     }
 }

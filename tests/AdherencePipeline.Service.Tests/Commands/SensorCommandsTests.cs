@@ -29,8 +29,9 @@ public sealed class SensorCommandsTests
     [Fact]
     public async Task Decode_H10AccelerometerFrame_PrintsOneLinePerSample()
     {
+        // The worked PMD example is a 200 Hz stream; the shipped profile streams at 50 Hz.
         var (exit, output, _) = await RunAsync(
-            "decode", "--profile", "polar-h10", "--characteristic", "fb005c82-02e7-f387-1cad-8acd2d8df0c8",
+            "decode", "--profile", "polar-h10", "--characteristic", "fb005c82-02e7-f387-1cad-8acd2d8df0c8", "--sample-rate", "200",
             "--hex", "02 00 F0 7F 8C 34 4D 95 0A 01 0C 00 D8 FF EB 03 F9 FF 19 00 E6 03 00 00 FF FF E9 03");
 
         Assert.Equal(0, exit);
