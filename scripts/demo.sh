@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, end to end on this machine: installs InfluxDB, starts a private influxd on a free
-# loopback port with a throw-away data folder, checks the connection with `adherence influx check`,
-# and stops the server again.
+# loopback port with a throw-away data folder, checks the connection, replays the shipped real chest
+# recording (data/demo) through the virtual Polar H10 and the whole pipeline into it, prints what
+# was stored, and stops the server again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -18,3 +19,7 @@ start_influxd "$work/influxdb"
 echo "InfluxDB is running at $INFLUX_URL (data in $work/influxdb)"
 
 "${adherence[@]}" influx check --url "$INFLUX_URL" --database adherence --create-database
+echo
+ADHERENCE_Influx__Writer__SpoolDirectory="$work/spool" \
+  "${adherence[@]}" replay --recording data/demo/hexoskin-subject001-excerpt.acc.csv.gz --participant P001 \
+  --profile polar-h10 --url "$INFLUX_URL" --database adherence

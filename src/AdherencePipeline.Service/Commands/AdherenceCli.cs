@@ -13,6 +13,7 @@ internal static class AdherenceCli
         root.Subcommands.Add(DecodeCommand.Create());
         root.Subcommands.Add(ProfilesCommand.Create());
         root.Subcommands.Add(ReplayCommand.Create());
+        root.Subcommands.Add(RecordingsCommand.Create());
         return root;
     }
 }

@@ -115,25 +115,24 @@ public sealed class RecordingReplay
 
     /// <summary>
     /// Runs the replay. <paramref name="store"/> is the storage stage (e.g. <see cref="PipelineStages.Store"/>);
-    /// <paramref name="progress"/> hears the virtual time reached, now and then.
+    /// <paramref name="progress"/> hears the virtual time reached, about once a second of wall time.
     /// </summary>
     public async Task<ReplaySummary> RunAsync(Func<IObservable<PipelineEvent>, IObservable<PipelineEvent>> store, IProgress<TimeSpan>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         var scheduler = new ReplayScheduler(_options.Start);
         long frames = 0, samples = 0, heartRate = 0, faults = 0, windows = 0, complete = 0, gaps = 0, points = 0;
-        var lastReport = TimeSpan.Zero;
-        var reportEvery = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMinute, SensorRecording.DurationNs / 100 / 10));
+        // Progress is for long runs: at most one report a second of wall time, never for a quick replay.
+        var sinceReport = Stopwatch.StartNew();
         var address = _wearable.Options.DeviceAddress;
         var events = _wearable.Play(scheduler)
             .Do(_ =>
             {
                 frames++;
-                var reached = scheduler.Now - _options.Start;
-                if (reached - lastReport >= reportEvery)
+                if (progress is not null && sinceReport.ElapsedMilliseconds >= 1_000)
                 {
-                    lastReport = reached;
-                    progress?.Report(reached);
+                    sinceReport.Restart();
+                    progress.Report(scheduler.Now - _options.Start);
                 }
             })
             .Decode(_options.Profile, address)

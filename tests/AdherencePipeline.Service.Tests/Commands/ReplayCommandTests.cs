@@ -1,0 +1,92 @@
+using AdherencePipeline.Testing;
+
+namespace AdherencePipeline.Service.Tests.Commands;
+
+public sealed class ReplayCommandTests : IClassFixture<InfluxServerFixture>, IDisposable
+{
+    private readonly InfluxServer _server;
+    private readonly string _spool = Directory.CreateTempSubdirectory("replay-cli-").FullName;
+
+    public ReplayCommandTests(InfluxServerFixture fixture) => _server = fixture.Server;
+
+    public void Dispose() => Directory.Delete(_spool, recursive: true);
+
+    private static string Repository { get; } = FindRepository();
+
+    private static string DemoRecording => Path.Combine(Repository, "data", "demo", "hexoskin-subject001-excerpt.acc.csv.gz");
+
+    private string Config()
+    {
+        var path = Path.Combine(_spool, "config.json");
+        File.WriteAllText(path, $$"""{ "Influx": { "Writer": { "SpoolDirectory": "{{_spool.Replace("\\", "\\\\", StringComparison.Ordinal)}}" } } }""");
+        return path;
+    }
+
+    [Fact]
+    public async Task Replay_DemoRecording_StoresItAndReportsWhatInfluxHolds()
+    {
+        var (exit, output, error) = await CliRunner.RunAsync("replay", "--recording", DemoRecording, "--participant", "P001",
+            "--url", _server.Url.ToString(), "--database", InfluxServer.NewDatabaseName("demo"), "--create-database", "--config", Config());
+
+        Assert.True(exit == 0, error);
+        Assert.Contains("0 decode faults", output, StringComparison.Ordinal);
+        Assert.Contains("0 dead-lettered", output, StringComparison.Ordinal);
+        Assert.Matches(@"heart_rate\s+8\d\d seconds with a valid value", output);
+        Assert.Matches(@"motion\s+86\d seconds", output);
+    }
+
+    [Fact]
+    public async Task Replay_NameInsteadOfCode_IsRefused()
+    {
+        var (exit, _, error) = await CliRunner.RunAsync("replay", "--recording", DemoRecording, "--participant", "Jane Doe", "--url", _server.Url.ToString());
+
+        Assert.Equal(1, exit);
+        Assert.Contains("not a participant code", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Replay_FileWithSeveralRecordings_AsksForASegment()
+    {
+        var torso = Path.Combine(Repository, "..", "shared", "data", "daily-sports-torso", "subject1.csv.gz");
+
+        var (exit, _, error) = await CliRunner.RunAsync("replay", "--recording", torso, "--participant", "P001", "--url", _server.Url.ToString());
+
+        Assert.Equal(1, exit);
+        Assert.Contains("--segment 0–18", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Replay_InfluxUnreachable_ExitsTwoBeforeReplaying()
+    {
+        await using var server = await InfluxServer.StartAsync();
+        await server.KillAsync();
+
+        var (exit, output, error) = await CliRunner.RunAsync("replay", "--recording", DemoRecording, "--participant", "P001", "--url", server.Url.ToString());
+
+        Assert.Equal(2, exit);
+        Assert.Contains("unreachable", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Replaying", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Replay_UnknownProfile_ListsTheKnownOnes()
+    {
+        var (exit, _, error) = await CliRunner.RunAsync("replay", "--recording", DemoRecording, "--participant", "P001", "--profile", "fitbit", "--url", _server.Url.ToString());
+
+        Assert.Equal(1, exit);
+        Assert.Contains("polar-h10", error, StringComparison.Ordinal);
+    }
+
+    private static string FindRepository()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "AdherencePipeline.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("The repository root (AdherencePipeline.sln) was not found above the test binaries.");
+    }
+}
