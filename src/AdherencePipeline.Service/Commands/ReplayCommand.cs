@@ -131,6 +131,12 @@ internal static class ReplayCommand
         };
         var replay = new RecordingReplay(recording, options);
         var duration = TimeSpan.FromTicks(replay.SensorRecording.DurationNs / 100);
+        if (replay.Calibration.Status != Signal.CalibrationStatus.NotNeeded)
+        {
+            var fit = replay.Calibration;
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"Calibration of the nominal acceleration: {fit.Status}, {fit.StillPoints} still periods, error at rest {fit.ErrorBeforeMg:0.0} → {fit.ErrorAfterMg:0.0} mg, gain {fit.GainX:0.000}/{fit.GainY:0.000}/{fit.GainZ:0.000}, offset {fit.OffsetX:0.000}/{fit.OffsetY:0.000}/{fit.OffsetZ:0.000} g"));
+        }
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"Replaying {recording} ({duration:hh\\:mm\\:ss}) as {request.Profile.Id} for {request.Participant}, from {start:u}, speed {(request.Speed is { } s ? s.ToString("0.##", CultureInfo.InvariantCulture) + "x" : "max")}, into {request.Connection.Url} db={request.Connection.Database}"));
 

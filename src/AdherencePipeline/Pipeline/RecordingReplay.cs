@@ -82,12 +82,17 @@ public sealed class RecordingReplay
         ArgumentNullException.ThrowIfNull(recording);
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
-        SensorRecording = ToSensorRecording(recording);
+        // A device sends g; a recording in nominal units is first calibrated, as the pipeline would.
+        (var calibrated, Calibration) = RecordingCalibration.Calibrate(recording);
+        SensorRecording = ToSensorRecording(calibrated);
         _wearable = new VirtualWearable(options.Profile, SensorRecording, new VirtualWearableOptions { DeviceAddress = "virtual:" + options.Profile.Id });
     }
 
     /// <summary>What the virtual wearable replays.</summary>
     public SensorRecording SensorRecording { get; }
+
+    /// <summary>The gravity calibration applied to the recording before replay (NotNeeded for calibrated recordings).</summary>
+    public GravityCalibrationResult Calibration { get; }
 
     /// <summary>The recording as the virtual wearable's input: acceleration in g, heart rate over time.</summary>
     public static SensorRecording ToSensorRecording(Recording recording)

@@ -34,6 +34,12 @@ public enum CalibrationStatus
     /// <summary>The fit converged and reduced the error: applied.</summary>
     Calibrated,
 
+    /// <summary>
+    /// The still periods did not point in enough directions for six parameters (a chest sensor worn
+    /// upright, say), so one gain for all axes was fitted to bring them to 1 g: applied.
+    /// </summary>
+    ScaleOnly,
+
     /// <summary>The device reports calibrated values; nothing to do.</summary>
     NotNeeded,
 
@@ -87,9 +93,14 @@ public static class GravityCalibration
     {
         ArgumentNullException.ThrowIfNull(points);
         var before = Error(points, 0, 0, 0, 1, 1, 1);
-        if (points.Count < 10 || !CoversSphere(points))
+        if (points.Count < 10)
         {
             return GravityCalibrationResult.Identity(CalibrationStatus.InsufficientData, points.Count, before);
+        }
+
+        if (!CoversSphere(points))
+        {
+            return FitScale(points, before);
         }
 
         double ox = 0, oy = 0, oz = 0, gx = 1, gy = 1, gz = 1;
@@ -124,12 +135,102 @@ public static class GravityCalibration
         }
 
         var after = Error(points, ox, oy, oz, gx, gy, gz);
-        if (!(after < before))
+        if (!(after < before) || !double.IsFinite(after))
         {
-            return GravityCalibrationResult.Identity(CalibrationStatus.NoImprovement, n, before);
+            // Points that only seem to cover the sphere (large offsets spread them) can make the
+            // six-parameter fit diverge; one gain is the safe fallback.
+            return FitScale(points, before);
         }
 
         return new GravityCalibrationResult(ox, oy, oz, gx, gy, gz, n, before, after, CalibrationStatus.Calibrated);
+    }
+
+    // With still periods in a few postures only, six parameters are not identifiable; per-axis
+    // offsets with one shared gain usually are (each posture adds a constraint on |v|), and one gain
+    // alone always is. Each is kept only if it brings the still periods closer to 1 g.
+    private static GravityCalibrationResult FitScale(IReadOnlyList<(double X, double Y, double Z)> points, double before)
+    {
+        var best = GravityCalibrationResult.Identity(CalibrationStatus.NoImprovement, points.Count, before);
+        var sum = 0.0;
+        foreach (var (x, y, z) in points)
+        {
+            sum += Math.Sqrt(x * x + y * y + z * z);
+        }
+
+        var gain = points.Count / sum;
+        var gainOnly = Error(points, 0, 0, 0, gain, gain, gain);
+        if (gainOnly < before)
+        {
+            best = new GravityCalibrationResult(0, 0, 0, gain, gain, gain, points.Count, before, gainOnly, CalibrationStatus.ScaleOnly);
+        }
+
+        var (ox, oy, oz, g) = FitOffsetsSharedGain(points);
+        var shared = Error(points, ox, oy, oz, g, g, g);
+        if (double.IsFinite(shared) && shared < best.ErrorAfterMg && g is > 0.5 and < 2 && Math.Abs(ox) < 1 && Math.Abs(oy) < 1 && Math.Abs(oz) < 1)
+        {
+            best = new GravityCalibrationResult(ox, oy, oz, g, g, g, points.Count, before, shared, CalibrationStatus.ScaleOnly);
+        }
+
+        return best;
+    }
+
+    private static (double OffsetX, double OffsetY, double OffsetZ, double Gain) FitOffsetsSharedGain(IReadOnlyList<(double X, double Y, double Z)> points)
+    {
+        double ox = 0, oy = 0, oz = 0, g = 1;
+        var n = points.Count;
+        for (var iteration = 0; iteration < 500; iteration++)
+        {
+            // Targets on the unit sphere; then target = g·raw + c per axis, one g for all axes.
+            double mrx = 0, mry = 0, mrz = 0, mtx = 0, mty = 0, mtz = 0;
+            var targets = new (double X, double Y, double Z)[n];
+            for (var i = 0; i < n; i++)
+            {
+                var (x, y, z) = points[i];
+                var vx = (x + ox) * g;
+                var vy = (y + oy) * g;
+                var vz = (z + oz) * g;
+                var norm = Math.Sqrt(vx * vx + vy * vy + vz * vz);
+                targets[i] = (vx / norm, vy / norm, vz / norm);
+                mrx += x;
+                mry += y;
+                mrz += z;
+                mtx += targets[i].X;
+                mty += targets[i].Y;
+                mtz += targets[i].Z;
+            }
+
+            mrx /= n;
+            mry /= n;
+            mrz /= n;
+            mtx /= n;
+            mty /= n;
+            mtz /= n;
+            double numerator = 0, denominator = 0;
+            for (var i = 0; i < n; i++)
+            {
+                var (x, y, z) = points[i];
+                numerator += (x - mrx) * (targets[i].X - mtx) + (y - mry) * (targets[i].Y - mty) + (z - mrz) * (targets[i].Z - mtz);
+                denominator += (x - mrx) * (x - mrx) + (y - mry) * (y - mry) + (z - mrz) * (z - mrz);
+            }
+
+            if (denominator < 1e-12)
+            {
+                break;
+            }
+
+            var ng = numerator / denominator;
+            var nox = (mtx - ng * mrx) / ng;
+            var noy = (mty - ng * mry) / ng;
+            var noz = (mtz - ng * mrz) / ng;
+            var change = Math.Abs(ng - g) + Math.Abs(nox - ox) + Math.Abs(noy - oy) + Math.Abs(noz - oz);
+            (ox, oy, oz, g) = (nox, noy, noz, ng);
+            if (change < 1e-10)
+            {
+                break;
+            }
+        }
+
+        return (ox, oy, oz, g);
     }
 
     private static (double Offset, double Gain) AxisFit(IReadOnlyList<(double X, double Y, double Z)> points, Func<(double X, double Y, double Z), double> axis, double[] target)

@@ -46,15 +46,28 @@ public sealed class GravityCalibrationTests
     }
 
     [Fact]
-    public void FitStillPoints_AllPointsInOneDirection_RefusesForLackOfSphereCoverage()
+    public void FitStillPoints_AllPointsInOneDirection_FitsOneGainToBringThemToOneG()
     {
-        var raw = Enumerable.Range(0, 50).Select(i => (0.02 * Math.Sin(i), 1.01 + 0.001 * i, 0.02 * Math.Cos(i))).ToList();
+        // An upright chest sensor reading 20 % high: offsets cannot be told from gains, one gain can.
+        var raw = Enumerable.Range(0, 50).Select(i => (0.02 * Math.Sin(i), 1.2 + 0.001 * (i % 5), 0.02 * Math.Cos(i))).ToList();
 
         var fit = GravityCalibration.FitStillPoints(raw);
 
+        Assert.Equal(CalibrationStatus.ScaleOnly, fit.Status);
+        Assert.Equal(1 / 1.2, fit.GainY, tolerance: 2e-3);
+        Assert.Equal(fit.GainX, fit.GainZ);
+        Assert.Equal(0, fit.OffsetY);
+        Assert.True(fit.ErrorAfterMg < 2, $"error after {fit.ErrorAfterMg:0.00} mg");
+        Assert.Equal(50, fit.StillPoints);
+    }
+
+    [Fact]
+    public void FitStillPoints_TooFewStillPeriods_LeavesTheDataAlone()
+    {
+        var fit = GravityCalibration.FitStillPoints([(0, 1.2, 0), (0, 1.19, 0.01)]);
+
         Assert.Equal(CalibrationStatus.InsufficientData, fit.Status);
         Assert.Equal(1, fit.GainY);
-        Assert.Equal(50, fit.StillPoints);
     }
 
     [Fact]
