@@ -3,14 +3,25 @@ using System.Globalization;
 using AdherencePipeline.Storage;
 using AdherencePipeline.Testing;
 
-// Usage: writer [--points N] [--batch N] [--url URL]
-// Writes N points (default 2,000,000) through InfluxLineWriter into a real InfluxDB — a private
-// influxd started here, or the server at --url — and reports points per second from the first write
-// until the server has acknowledged the last batch.
+// Usage:
+//   writer [--points N] [--batch N] [--gzip false] [--url URL]
+//     Writes N points (default 2,000,000) through InfluxLineWriter into a real InfluxDB — a private
+//     influxd started here, or the server at --url — and reports points per second from the first
+//     write until the server has acknowledged the last batch.
+//   replay --recording PATH [--repeat N] [--url URL]
+//     Replays a recording N times (default 3) through the virtual Polar H10, decoding, alignment,
+//     filters, windows, features and storage into a real InfluxDB, and reports accelerometer samples
+//     per second of wall time for each run (the first includes warm-up).
 var arguments = args.ToList();
+if (arguments.FirstOrDefault() == "replay")
+{
+    return await ReplayBenchmark.RunAsync(Option("--recording") ?? "data/demo/hexoskin-subject001-excerpt.acc.csv.gz",
+        int.Parse(Option("--repeat") ?? "3", CultureInfo.InvariantCulture), Option("--url"));
+}
+
 if (arguments.FirstOrDefault() != "writer")
 {
-    Console.Error.WriteLine("usage: writer [--points N] [--batch N] [--url URL]");
+    Console.Error.WriteLine("usage: writer [--points N] [--batch N] [--gzip false] [--url URL] | replay --recording PATH [--repeat N] [--url URL]");
     return 2;
 }
 
