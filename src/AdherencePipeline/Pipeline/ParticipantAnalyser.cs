@@ -43,6 +43,9 @@ public sealed class ParticipantAnalyser
     /// <summary>How long acceleration may run past a window's end before the window goes out without more heart rate.</summary>
     public static readonly TimeSpan HeartRateWait = TimeSpan.FromSeconds(3);
 
+    /// <summary>Most heart-rate values kept for windows still to come: about an hour at one a second.</summary>
+    public const int MaxBufferedHeartRate = 4096;
+
     private readonly ParticipantContext _context;
     private readonly SignalOptions _options;
     private readonly Dictionary<string, AccelerationDevice> _accelerometers = [];
@@ -65,6 +68,9 @@ public sealed class ParticipantAnalyser
         _options = options ?? new SignalOptions();
         _features = new WindowFeatures(_options.AnalysisRateHz);
     }
+
+    /// <summary>Heart-rate values held for windows still to come (bounded by <see cref="MaxBufferedHeartRate"/>).</summary>
+    internal int BufferedHeartRate => _recentHeartRate.Count;
 
     /// <summary>Adds one piece of device data; what it completes goes to <paramref name="output"/>.</summary>
     public void Add(DeviceData data, ICollection<PipelineEvent> output)
@@ -224,6 +230,8 @@ public sealed class ParticipantAnalyser
             drop++;
         }
 
+        // A participant with heart rate and no accelerometer (or not yet) must not grow this forever.
+        drop = Math.Max(drop, _recentHeartRate.Count - MaxBufferedHeartRate);
         _recentHeartRate.RemoveRange(0, drop);
     }
 

@@ -129,3 +129,24 @@ public sealed class ParticipantAnalyserTests
         }
     }
 }
+
+public sealed class ParticipantAnalyserBoundsTests
+{
+    [Fact]
+    public void Analyser_HeartRateOnlyForHours_KeepsSecondsFlowingWithBoundedMemory()
+    {
+        var analyser = new ParticipantAnalyser(new ParticipantContext("P001"));
+        var events = new List<PipelineEvent>();
+        var start = 1_790_000_000L * 1_000_000_000L;
+        var seconds = 0;
+        for (var i = 0; i < 5 * 3600; i++)
+        {
+            events.Clear();
+            analyser.Add(new HeartRateData("hrs", "generic-hrs", start + i * 1_000_000_000L, 70 + i % 5, [], true), events);
+            seconds += events.Count(e => e is HeartRateSecondEvent);
+        }
+
+        Assert.Equal(5 * 3600 - 1, seconds);
+        Assert.True(analyser.BufferedHeartRate <= ParticipantAnalyser.MaxBufferedHeartRate, $"{analyser.BufferedHeartRate} values buffered");
+    }
+}
