@@ -145,6 +145,40 @@ public sealed class PipelineStagesTests : ReactiveTest
         }
     }
 
+    [Fact]
+    public void Analyse_RealRecordingThroughRxOrOneArray_GivesBitIdenticalFeatures()
+    {
+        var recording = AdherencePipeline.Recordings.RecordingCalibration.Calibrate(
+            AdherencePipeline.Recordings.RecordingReader.Open(AdherencePipeline.Tests.Recordings.SharedData.Folder("chest-hr-hexoskin") + "/subject004").Single()).Recording;
+        var acc = recording.Accelerometer;
+        var t = acc.TimestampNs.ToArray().Select(v => T0 + v).ToArray();
+        var frames = new List<DeviceData>();
+        for (var i = 0; i < t.Length; i += 36)
+        {
+            var n = Math.Min(36, t.Length - i);
+            frames.Add(new AccelerationData(Device, "hexoskin", 64, t[i..(i + n)], acc.XG.Span.Slice(i, n).ToArray(), acc.YG.Span.Slice(i, n).ToArray(), acc.ZG.Span.Slice(i, n).ToArray()));
+        }
+
+        var scheduler = new TestScheduler();
+        var viaRx = new List<WindowEvent>();
+        frames.ToObservable(scheduler).Analyse(new ParticipantContext("S004")).OfType<WindowEvent>().Subscribe(viaRx.Add);
+        scheduler.Start();
+
+        var processor = new AccelerationProcessor(64);
+        var windows = new List<AccelerationWindow>();
+        processor.Process(t, acc.XG.Span, acc.YG.Span, acc.ZG.Span, windows, new List<SignalGap>());
+        processor.Complete(windows);
+        var extractor = new WindowFeatures();
+        Assert.True(windows.Count > 500);
+        Assert.Equal(windows.Count, viaRx.Count);
+        var expected = new float[WindowFeatures.Count];
+        for (var i = 0; i < windows.Count; i++)
+        {
+            extractor.Extract(windows[i], [], null, expected);
+            Assert.Equal(expected, viaRx[i].Features);
+        }
+    }
+
     private static System.Reactive.NotificationKind NotificationKindAt(ITestableObserver<PipelineEvent> result, long time) =>
         result.Messages.Last(m => m.Time == time).Value.Kind;
 }
