@@ -33,7 +33,7 @@ internal static class ReplayBenchmark
                 await using (var writer = new InfluxLineWriter(new InfluxV1WriteEndpoint(http, connection), new InfluxWriterOptions { SpoolDirectory = spool }))
                 {
                     var replay = new RecordingReplay(recording, new ReplayOptions { Participant = "B001", Profile = profile, Start = new DateTimeOffset(2026, 1, 5, 9, 0, 0, TimeSpan.Zero) });
-                    summary = await replay.RunAsync(events => events.Store(writer));
+                    summary = await replay.RunAsync(events => Environment.GetEnvironmentVariable("BENCH_NO_STORE") == "1" ? events : events.Store(writer));
                     await writer.FlushAsync();
                 }
 

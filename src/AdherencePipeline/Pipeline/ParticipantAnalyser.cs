@@ -232,7 +232,10 @@ public sealed class ParticipantAnalyser
 
         // A participant with heart rate and no accelerometer (or not yet) must not grow this forever.
         drop = Math.Max(drop, _recentHeartRate.Count - MaxBufferedHeartRate);
-        _recentHeartRate.RemoveRange(0, drop);
+        if (drop > 0)
+        {
+            _recentHeartRate.RemoveRange(0, drop);
+        }
     }
 
     private ReadOnlySpan<HeartRateSample> HeartRateIn(long startNs, long endNs)

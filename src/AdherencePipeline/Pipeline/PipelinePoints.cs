@@ -18,6 +18,9 @@ public static class PipelinePoints
     /// <summary>Measurement of gaps.</summary>
     public const string Gap = "gap";
 
+    /// <summary>Whether <see cref="ToPoint"/> makes a point of this event, without building it.</summary>
+    public static bool IsStored(PipelineEvent pipelineEvent) => pipelineEvent is MotionSecondEvent or HeartRateSecondEvent or GapEvent;
+
     /// <summary>The point for an event, or <c>null</c> for events that are not stored as such (windows, faults).</summary>
     public static Point? ToPoint(PipelineEvent pipelineEvent)
     {

@@ -170,7 +170,7 @@ public sealed class RecordingReplay
                         break;
                 }
             });
-        var stored = store(events).Do(e => Interlocked.Add(ref points, PipelinePoints.ToPoint(e) is null ? 0 : 1));
+        var stored = store(events).Do(e => Interlocked.Add(ref points, PipelinePoints.IsStored(e) ? 1 : 0));
 
         var watch = Stopwatch.StartNew();
         var done = stored.DefaultIfEmpty().LastAsync().ToTask(cancellationToken);

@@ -100,6 +100,7 @@ public sealed class WindowAssembler
     private readonly List<long> _t = [];
     private readonly List<float> _x = [], _y = [], _z = [], _gx = [], _gy = [], _gz = [];
     private readonly List<SignalGap> _gaps = [];
+    private int _first;
     private long _nextStartNs = long.MinValue;
 
     /// <summary>Creates an assembler for samples every <paramref name="samplePeriodNs"/>.</summary>
@@ -128,7 +129,7 @@ public sealed class WindowAssembler
         while (_nextStartNs + _lengthNs <= t)
         {
             EmitNext(completed);
-            if (_t.Count == 0)
+            if (_first == _t.Count)
             {
                 // Nothing buffered: jump over the empty stretch instead of emitting empty windows.
                 _nextStartNs = Math.Max(_nextStartNs, FirstWindowContaining(t));
@@ -148,11 +149,12 @@ public sealed class WindowAssembler
     public void Complete(ICollection<AccelerationWindow> completed)
     {
         ArgumentNullException.ThrowIfNull(completed);
-        while (_t.Count > 0)
+        while (_first < _t.Count)
         {
             EmitNext(completed);
         }
 
+        Compact(force: true);
         _nextStartNs = long.MinValue;
         _gaps.Clear();
     }
@@ -163,7 +165,7 @@ public sealed class WindowAssembler
     {
         var start = _nextStartNs;
         var end = start + _lengthNs;
-        var first = 0;
+        var first = _first;
         while (first < _t.Count && _t[first] < start)
         {
             first++;
@@ -202,24 +204,32 @@ public sealed class WindowAssembler
         }
 
         _nextStartNs += _hopNs;
-        var drop = 0;
-        while (drop < _t.Count && _t[drop] < _nextStartNs)
+        while (_first < _t.Count && _t[_first] < _nextStartNs)
         {
-            drop++;
+            _first++;
         }
 
-        if (drop > 0)
-        {
-            _t.RemoveRange(0, drop);
-            _x.RemoveRange(0, drop);
-            _y.RemoveRange(0, drop);
-            _z.RemoveRange(0, drop);
-            _gx.RemoveRange(0, drop);
-            _gy.RemoveRange(0, drop);
-            _gz.RemoveRange(0, drop);
-        }
-
+        Compact(force: false);
         _gaps.RemoveAll(g => g.EndNs <= _nextStartNs);
+    }
+
+    // Samples before _first are no longer needed; moving the rest down once in a while keeps the
+    // cost per sample constant instead of shifting every list at every window.
+    private void Compact(bool force)
+    {
+        if (_first == 0 || (!force && _first < 4096 && _first < _t.Count / 2))
+        {
+            return;
+        }
+
+        _t.RemoveRange(0, _first);
+        _x.RemoveRange(0, _first);
+        _y.RemoveRange(0, _first);
+        _z.RemoveRange(0, _first);
+        _gx.RemoveRange(0, _first);
+        _gy.RemoveRange(0, _first);
+        _gz.RemoveRange(0, _first);
+        _first = 0;
     }
 
     private static long FloorDiv(long a, long b)
