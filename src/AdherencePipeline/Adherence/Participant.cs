@@ -13,7 +13,7 @@ public enum MaxHeartRateSource
 }
 
 /// <summary>The time zone a participant lives in from a local date on.</summary>
-/// <param name="From">The first local date in this zone; the zone applies from the start of that day, in this zone.</param>
+/// <param name="From">The first local date in this zone; the change takes effect once both the old and this zone have reached that date.</param>
 /// <param name="Zone">The IANA time zone.</param>
 public sealed record TimeZonePeriod(DateOnly From, TimeZoneInfo Zone);
 
@@ -165,13 +165,19 @@ public sealed class Participant
         return null;
     }
 
-    /// <summary>The time zone in force at an instant. Before the first change, the first zone.</summary>
+    /// <summary>
+    /// The time zone in force at an instant. Before the first change, the first zone. A change to a
+    /// zone on date D takes effect once both the old and the new zone have reached D, so the
+    /// participant's local date never goes back or skips a day when they move.
+    /// </summary>
     public TimeZoneInfo TimeZoneAt(DateTimeOffset instant)
     {
         var zone = TimeZones[0].Zone;
         for (var i = 1; i < TimeZones.Count; i++)
         {
-            if (StartOfDay(TimeZones[i].From, TimeZones[i].Zone) > instant)
+            var from = TimeZones[i].From;
+            var switchAt = Max(StartOfDay(from, TimeZones[i - 1].Zone), StartOfDay(from, TimeZones[i].Zone));
+            if (switchAt > instant)
             {
                 break;
             }
@@ -180,6 +186,8 @@ public sealed class Participant
         }
 
         return zone;
+
+        static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
     }
 
     /// <summary>The time zone in force on a local date (the zone whose period contains it).</summary>
@@ -207,7 +215,9 @@ public sealed class Participant
     /// The instant a local date begins for this participant (UTC). Days are cut in the zone in force
     /// on that date, so a DST change lengthens or shortens a day instead of losing or doubling an hour.
     /// </summary>
-    public DateTimeOffset StartOfDay(DateOnly date) => StartOfDay(date, TimeZoneOn(date));
+    /// <remarks>On the day of a move the day begins at midnight in the zone of the day before (see <see cref="TimeZoneAt"/>).</remarks>
+    public DateTimeOffset StartOfDay(DateOnly date) =>
+        StartOfDay(date, date == DateOnly.MinValue ? TimeZones[0].Zone : TimeZoneOn(date.AddDays(-1)));
 
     /// <summary>The device binding of <paramref name="address"/> in force at an instant, if any.</summary>
     public DeviceBinding? DeviceAt(string address, DateTimeOffset instant)
