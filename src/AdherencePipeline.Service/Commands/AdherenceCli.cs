@@ -14,6 +14,8 @@ internal static class AdherenceCli
         root.Subcommands.Add(ProfilesCommand.Create());
         root.Subcommands.Add(ReplayCommand.Create());
         root.Subcommands.Add(RecordingsCommand.Create());
+        root.Subcommands.Add(ParticipantsCommand.Create());
+        root.Subcommands.Add(PainCommand.Create());
         return root;
     }
 }
