@@ -242,16 +242,8 @@ internal static class ReplayCommand
         return FirmwareProfileLoader.Load(path);
     }
 
-    private static string Participant(string code)
-    {
-        // Pseudonymous codes only: short, no spaces, nothing that looks like a name or an address.
-        if (code.Length is 0 or > 32 || !code.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
-        {
-            throw new ArgumentException($"'{code}' is not a participant code: use 1–32 letters, digits, '-' or '_' (e.g. P001).");
-        }
-
-        return code;
-    }
+    private static string Participant(string code) =>
+        Adherence.ParticipantCode.IsValid(code, out var problem) ? code : throw new ArgumentException($"'{code}' is not a participant code: {problem}");
 
     private static double? ParseSpeed(string text) => text.Trim().ToLowerInvariant() switch
     {
