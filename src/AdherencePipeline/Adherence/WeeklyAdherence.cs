@@ -76,17 +76,21 @@ public static class AdherenceCalculator
     private static AdherencePeriod Period(Participant participant, DateOnly from, DateOnly to, string label, IEnumerable<Session> sessions)
     {
         ArgumentNullException.ThrowIfNull(sessions);
+        // Summed in whole units and divided once, so a full week gives exactly the weekly dose.
         var days = 0;
-        double sessionsPrescribed = 0, minutesPrescribed = 0;
+        long sessionDays = 0, minuteDays = 0;
         for (var day = from; day <= to; day = day.AddDays(1))
         {
             if (participant.IsEnrolledOn(day) && participant.PrescriptionOn(day) is { } p)
             {
                 days++;
-                sessionsPrescribed += p.SessionsPerWeek / 7.0;
-                minutesPrescribed += p.SessionsPerWeek * p.MinutesPerSession / 7.0;
+                sessionDays += p.SessionsPerWeek;
+                minuteDays += (long)p.SessionsPerWeek * p.MinutesPerSession;
             }
         }
+
+        var sessionsPrescribed = sessionDays / 7.0;
+        var minutesPrescribed = minuteDays / 7.0;
 
         var done = 0;
         double target = 0, exercise = 0;

@@ -173,3 +173,40 @@ public sealed class SessionAndAdherenceTests
         Assert.Equal(0, week.PrescribedDays);
     }
 }
+
+public sealed class AdherencePointsTests
+{
+    [Fact]
+    public void Session_Point_CarriesMinutesPerClassZoneAndHeartRate()
+    {
+        var participant = TestRegistry.Example.Get("P001");
+        var start = (new DateTimeOffset(2026, 3, 3, 17, 0, 0, TimeSpan.Zero).UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
+        var builder = new SessionBuilder(participant);
+        var bouts = new List<Bout>();
+        var sessions = new List<Session>();
+        for (var i = 0; i < 24 * 4; i++)
+        {
+            builder.Add(new ClassifiedWindow(start + i * 2_500_000_000L, start + i * 2_500_000_000L + 5_000_000_000L, "walking", IntensityZone.Moderate, 120, 50, true), bouts, sessions);
+        }
+
+        builder.Complete(bouts, sessions);
+
+        var line = AdherencePoints.Session(Assert.Single(sessions), participant).ToString();
+        Assert.StartsWith("session,arm=exercise,participant=P001,site=oslo bouts=1i,quality=\"closed_at_shutdown\",local_date=\"2026-03-03\",min_walking=4,", line, StringComparison.Ordinal);
+        Assert.Contains(",exercise_min=4,target_min=4,light_min=0,moderate_min=4,vigorous_min=0,coverage=1,hr_mean_bpm=120,hr_peak_bpm=120,hrr_mean_pct=50 ", line, StringComparison.Ordinal);
+        Assert.EndsWith($" {start + 1_250_000_000L}", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Adherence_Point_IsStampedAtTheLocalStartOfTheWeek()
+    {
+        var participant = TestRegistry.Example.Get("P001");
+        var week = AdherenceCalculator.Week(participant, new DateOnly(2026, 3, 4), []);
+
+        var line = AdherencePoints.Adherence(week, participant, week: true).ToString();
+
+        // Monday 2026-03-02 00:00 in Oslo is 2026-03-01T23:00Z.
+        var expected = (new DateTimeOffset(2026, 3, 1, 23, 0, 0, TimeSpan.Zero).UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
+        Assert.Equal($"adherence,arm=exercise,participant=P001,period=week,site=oslo label=\"2026-W10\",prescribed_days=7i,sessions_done=0i,sessions_prescribed=3,target_min=0,prescribed_min=90,exercise_min=0,adherence_pct=0,session_adherence=0 {expected}", line);
+    }
+}
