@@ -3,11 +3,11 @@ using Microsoft.ML.Data;
 
 namespace AdherencePipeline.Activity;
 
-/// <summary>One row for ML.NET: the classifier's inputs and, in training, the class as a 1-based key (0 = unknown).</summary>
+/// <summary>One row for ML.NET: the classifier's inputs and, in training, the class name.</summary>
 public sealed class ActivityInput
 {
-    /// <summary>The class key: <see cref="ActivityClass"/> + 1; 0 when unknown (prediction).</summary>
-    public uint Label { get; set; }
+    /// <summary>The class name (<see cref="ActivityTaxonomy.Names"/>); empty when unknown (prediction).</summary>
+    public string Label { get; set; } = string.Empty;
 
     /// <summary>The classifier's inputs (<see cref="ActivityFeatures.Names"/>).</summary>
     public float[] Features { get; set; } = [];
@@ -23,13 +23,23 @@ public sealed class ActivityOutput
 /// <summary>The ML.NET schema of <see cref="ActivityInput"/>, with the vector size and key range the model needs.</summary>
 public static class ActivityModelSchema
 {
-    /// <summary>A schema definition for <see cref="ActivityInput"/>: features as a fixed-size vector, label as a key over the classes.</summary>
+    /// <summary>A schema definition for <see cref="ActivityInput"/>: features as a fixed-size vector.</summary>
     public static SchemaDefinition Input()
     {
         var definition = SchemaDefinition.Create(typeof(ActivityInput));
         definition[nameof(ActivityInput.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, ActivityFeatures.Count);
-        definition[nameof(ActivityInput.Label)].ColumnType = new KeyDataViewType(typeof(uint), ActivityTaxonomy.Count);
         return definition;
+    }
+
+    /// <summary>
+    /// Maps class names to keys in taxonomy order, whatever classes the data hold, so that score slot
+    /// <c>i</c> is always <see cref="ActivityClass"/> <c>i</c>.
+    /// </summary>
+    public static IEstimator<ITransformer> MapLabel(MLContext ml)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        var keys = ml.Data.LoadFromEnumerable(ActivityTaxonomy.Names.Select(n => new ClassName { Label = n }));
+        return ml.Transforms.Conversion.MapValueToKey(nameof(ActivityInput.Label), keyData: keys);
     }
 
     /// <summary>A schema definition for <see cref="ActivityOutput"/>.</summary>
@@ -46,7 +56,12 @@ public static class ActivityModelSchema
         ArgumentNullException.ThrowIfNull(ml);
         ArgumentNullException.ThrowIfNull(windows);
         return ml.Data.LoadFromEnumerable(
-            windows.Select(w => new ActivityInput { Label = (uint)w.Label + 1, Features = w.Features }),
+            windows.Select(w => new ActivityInput { Label = ActivityTaxonomy.Name(w.Label), Features = w.Features }),
             Input());
+    }
+
+    private sealed class ClassName
+    {
+        public string Label { get; set; } = string.Empty;
     }
 }

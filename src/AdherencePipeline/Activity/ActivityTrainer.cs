@@ -86,7 +86,7 @@ public static class ActivityTrainer
 
         var ml = new MLContext(options.Seed);
         var data = ActivityModelSchema.Load(ml, windows);
-        var transformer = Estimator(ml, options).Fit(data);
+        var transformer = ActivityModelSchema.MapLabel(ml).Append(Estimator(ml, options)).Fit(data);
         var smoother = TemporalSmoother.Learn(SubjectSequences(windows).Select(s => (IReadOnlyList<ActivityClass>)[.. s.Select(w => w.Label)]), ActivityTaxonomy.Count);
         var perClass = new SortedDictionary<string, int>(StringComparer.Ordinal);
         foreach (var w in windows)
