@@ -5,9 +5,15 @@ namespace AdherencePipeline.Activity;
 /// <summary>
 /// The classifier's inputs: the acceleration features of <see cref="WindowFeatures"/>, in schema
 /// order. Heart rate is left out on purpose: a model that needed it would fail whenever a strap slips.
+/// Features tied to the sensor's own x/y/z axes are left out too: every device mounts its axes
+/// differently, and a model that learnt one device's axes does not transfer to another chest strap.
 /// </summary>
 public static class ActivityFeatures
 {
+    /// <summary>Acceleration features the classifier does not read, because they depend on how the device's axes are mounted.</summary>
+    public static IReadOnlyList<string> AxisBound { get; } =
+        ["x_mean", "x_sd", "y_mean", "y_sd", "z_mean", "z_sd", "inclination_x_deg", "inclination_y_deg", "inclination_z_deg"];
+
     private static readonly int[] Indices = FindIndices();
 
     /// <summary>Names of the features the classifier reads, in input order.</summary>
@@ -48,7 +54,7 @@ public static class ActivityFeatures
         var indices = new List<int>();
         for (var i = 0; i < WindowFeatures.Schema.Count; i++)
         {
-            if (WindowFeatures.Schema[i].Group == FeatureGroup.Acceleration)
+            if (WindowFeatures.Schema[i].Group == FeatureGroup.Acceleration && !AxisBound.Contains(WindowFeatures.Schema[i].Name))
             {
                 indices.Add(i);
             }
