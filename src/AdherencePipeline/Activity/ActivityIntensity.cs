@@ -67,14 +67,15 @@ public static class ActivityIntensity
         var hrr = windowFeatures[HrrIndex];
         if (float.IsFinite(hrr))
         {
-            var level = hrr >= VigorousHrrPct ? IntensityLevel.Vigorous : hrr >= ModerateHrrPct ? IntensityLevel.Moderate : IntensityLevel.Light;
+            // Features are floats: compare at float precision, so a value printed as 40 or 69.1 is at the cut-point.
+            var level = hrr >= (float)VigorousHrrPct ? IntensityLevel.Vigorous : hrr >= (float)ModerateHrrPct ? IntensityLevel.Moderate : IntensityLevel.Light;
             return new WindowIntensity(level, IntensitySource.HeartRateReserve, hrr);
         }
 
         var enmo = windowFeatures[EnmoIndex];
         if (float.IsFinite(enmo))
         {
-            var level = enmo >= VigorousEnmoMg ? IntensityLevel.Vigorous : enmo >= ModerateEnmoMg ? IntensityLevel.Moderate : IntensityLevel.Light;
+            var level = enmo >= (float)VigorousEnmoMg ? IntensityLevel.Vigorous : enmo >= (float)ModerateEnmoMg ? IntensityLevel.Moderate : IntensityLevel.Light;
             return new WindowIntensity(level, IntensitySource.Enmo, enmo);
         }
 
