@@ -16,6 +16,7 @@ internal static class AdherenceCli
         root.Subcommands.Add(RecordingsCommand.Create());
         root.Subcommands.Add(ParticipantsCommand.Create());
         root.Subcommands.Add(PainCommand.Create());
+        root.Subcommands.Add(ModelCommand.Create());
         return root;
     }
 }

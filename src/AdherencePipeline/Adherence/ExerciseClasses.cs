@@ -10,8 +10,7 @@ public static class ExerciseClasses
     public const string Rest = "rest";
 
     /// <summary>Every class name, in taxonomy order.</summary>
-    public static IReadOnlyList<string> All { get; } =
-        [Rest, "walking", "stairs", "running", "cycling", "stepper", "cross_trainer", "rowing", "jumping", "ball_game"];
+    public static IReadOnlyList<string> All => Activity.ActivityTaxonomy.Names;
 
     /// <summary>Whether <paramref name="name"/> is a class of the taxonomy (exact, lower-case).</summary>
     public static bool IsKnown(string name) => All.Contains(name, StringComparer.Ordinal);

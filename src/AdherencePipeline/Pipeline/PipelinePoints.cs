@@ -1,3 +1,4 @@
+using AdherencePipeline.Activity;
 using AdherencePipeline.Signal;
 using AdherencePipeline.Storage;
 
@@ -19,7 +20,10 @@ public static class PipelinePoints
     public const string Gap = "gap";
 
     /// <summary>Whether <see cref="ToPoint"/> makes a point of this event, without building it.</summary>
-    public static bool IsStored(PipelineEvent pipelineEvent) => pipelineEvent is MotionSecondEvent or HeartRateSecondEvent or GapEvent;
+    public static bool IsStored(PipelineEvent pipelineEvent) => pipelineEvent is MotionSecondEvent or HeartRateSecondEvent or GapEvent or ActivityEvent;
+
+    /// <summary>Measurement of classified windows.</summary>
+    public const string Activity = "activity";
 
     /// <summary>The point for an event, or <c>null</c> for events that are not stored as such (windows, faults).</summary>
     public static Point? ToPoint(PipelineEvent pipelineEvent)
@@ -43,8 +47,34 @@ public static class PipelinePoints
                 .Field("duration_s", (g.Gap.EndNs - g.Gap.StartNs) / 1e9)
                 .Field("end_ns", g.Gap.EndNs)
                 .At(g.Gap.StartNs),
+            ActivityEvent a => ActivityPoint(a),
             _ => null,
         };
+    }
+
+    private static Point ActivityPoint(ActivityEvent a)
+    {
+        var builder = Point.For(Activity)
+            .Tag("participant", a.Participant)
+            .Tag("device_model", a.DeviceModel)
+            .Tag("model_version", a.ModelVersion)
+            .Field("activity", ActivityTaxonomy.Name(a.Activity))
+            .Field("activity_smoothed", ActivityTaxonomy.Name(a.Smoothed))
+            .Field("exercise", ActivityTaxonomy.IsExercise(a.Smoothed))
+            .Field("duration_s", (a.EndNs - a.StartNs) / 1e9);
+        if (a.Intensity is { } intensity)
+        {
+            builder.Field("intensity", ActivityIntensity.Name(intensity.Level))
+                .Field("intensity_source", ActivityIntensity.Name(intensity.Source))
+                .Field(intensity.Source == IntensitySource.HeartRateReserve ? "hrr_pct" : "enmo_mg", intensity.Value);
+        }
+
+        for (var i = 0; i < a.Probabilities.Count; i++)
+        {
+            builder.Field("p_" + ActivityTaxonomy.Names[i], (double)a.Probabilities[i]);
+        }
+
+        return builder.At(a.StartNs);
     }
 
     private static Point HeartRatePoint(HeartRateSecondEvent h)

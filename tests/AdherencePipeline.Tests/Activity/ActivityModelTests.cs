@@ -1,0 +1,162 @@
+using System.Text.Json.Nodes;
+using AdherencePipeline.Activity;
+using AdherencePipeline.Signal;
+
+namespace AdherencePipeline.Tests.Activity;
+
+[Collection(ActivityData.Name)]
+public sealed class ActivityModelTests(ActivityFixture data) : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("activity-model-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private string SaveSmallModel(string name = "model.zip")
+    {
+        var path = Path.Combine(_folder, name);
+        data.Model.Save(path, [new TrainingFile("subject1.csv.gz", new string('a', 64))], null);
+        return path;
+    }
+
+    [Fact]
+    public void CrossValidate_ThreeRealSubjects_ReachesASaneMacroF1WithoutLeakingSubjects()
+    {
+        var result = ActivityEvaluation.CrossValidate(data.Windows, ActivityFixture.Small);
+
+        Assert.Equal(3, result.Folds.Count);
+        Assert.Equal(data.Windows.Count, result.Raw.Windows);
+        Assert.Equal(10, result.Raw.PerClass.Count);
+        Assert.InRange(result.Raw.MacroF1, 0.75, 1.0);
+        Assert.All(result.Folds, f => Assert.InRange(f.MacroF1, 0.6, 1.0));
+        Assert.InRange(result.Viterbi.MacroF1, result.Raw.MacroF1 - 0.05, 1.0);
+    }
+
+    [Fact]
+    public void Evaluate_HeldOutSubject_ScoresWellAboveChance()
+    {
+        var held = data.Windows.Where(w => w.Subject.EndsWith("subject3", StringComparison.Ordinal)).ToList();
+
+        var result = ActivityEvaluation.Evaluate(data.Model, held);
+
+        Assert.Equal(held.Count, result.Raw.Windows);
+        Assert.InRange(result.Raw.Accuracy, 0.6, 1.0);
+    }
+
+    [Fact]
+    public void SaveAndLoad_ModelCard_RoundTripsAndPredictsTheSame()
+    {
+        var path = SaveSmallModel();
+
+        var loaded = ActivityModel.Load(path);
+
+        var card = loaded.Card;
+        Assert.Equal(ActivityTaxonomy.Names, card.Classes);
+        Assert.Equal(ActivityFeatures.Names, card.FeatureNames);
+        Assert.Equal(WindowFeatures.SchemaHash, card.FeatureSchemaHash);
+        Assert.Equal("lightgbm", card.Trainer.Name);
+        Assert.Equal(30, card.Trainer.HyperParameters["iterations"]);
+        Assert.Equal(ActivityModel.HashFile(path), card.ModelSha256);
+        Assert.Equal(card.ModelSha256[..12], loaded.Version);
+        Assert.Single(card.TrainingFiles);
+        Assert.Equal(data.Model.Smoother.Transitions, loaded.Smoother.Transitions);
+        var sample = data.Windows.Where((_, i) => i % 97 == 0).Select(w => w.Features).ToList();
+        Assert.Equal(data.Model.PredictBatch(sample), loaded.PredictBatch(sample));
+    }
+
+    [Fact]
+    public void Load_CardWithAnotherFeatureSchema_IsRefusedWithRetrainAdvice()
+    {
+        var path = SaveSmallModel();
+        var cardPath = ActivityModelCard.PathFor(path);
+        var card = JsonNode.Parse(File.ReadAllText(cardPath))!;
+        card["feature_schema_hash"] = "0123456789abcdef";
+        File.WriteAllText(cardPath, card.ToJsonString());
+
+        var ex = Assert.Throws<ActivityModelException>(() => ActivityModel.Load(path));
+
+        Assert.Contains("feature schema 0123456789abcdef", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("retrain", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_DamagedModelFile_IsRefusedAsDamaged()
+    {
+        var path = SaveSmallModel();
+        var bytes = File.ReadAllBytes(path);
+        bytes[bytes.Length / 2] ^= 0xFF;
+        File.WriteAllBytes(path, bytes);
+
+        var ex = Assert.Throws<ActivityModelException>(() => ActivityModel.Load(path));
+
+        Assert.Contains("damaged", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_ModelWithoutCard_IsRefused()
+    {
+        var path = SaveSmallModel();
+        File.Delete(ActivityModelCard.PathFor(path));
+
+        var ex = Assert.Throws<ActivityModelException>(() => ActivityModel.Load(path));
+
+        Assert.Contains("has no card", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_GarbageThatMatchesItsCard_IsRefusedByTheModelReader()
+    {
+        var path = SaveSmallModel();
+        File.WriteAllBytes(path, [1, 2, 3, 4]);
+        var cardPath = ActivityModelCard.PathFor(path);
+        var card = JsonNode.Parse(File.ReadAllText(cardPath))!;
+        card["model_sha256"] = ActivityModel.HashFile(path);
+        File.WriteAllText(cardPath, card.ToJsonString());
+
+        var ex = Assert.Throws<ActivityModelException>(() => ActivityModel.Load(path));
+
+        Assert.Contains("cannot read", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TryReload_NewFileIsCorrupt_KeepsTheOldModel()
+    {
+        var path = SaveSmallModel();
+        using var source = new ActivityModelSource(path);
+        var before = source.Current;
+        File.WriteAllBytes(path, [0x50, 0x4B, 0, 0]);
+
+        var swapped = source.TryReload(out var error);
+
+        Assert.False(swapped);
+        Assert.Contains("damaged", error, StringComparison.Ordinal);
+        Assert.Same(before, source.Current);
+    }
+
+    [Fact]
+    public void TryReload_AnotherValidModel_SwapsToIt()
+    {
+        var path = SaveSmallModel();
+        using var source = new ActivityModelSource(path);
+        var before = source.Current.Version;
+        var other = ActivityTrainer.Train([.. data.Windows.Where((_, i) => i % 3 == 0)], ActivityFixture.Small with { Iterations = 5 });
+        other.Save(path, [], null);
+
+        Assert.True(source.TryReload(out _));
+        Assert.NotEqual(before, source.Current.Version);
+    }
+
+    [Fact]
+    public void Predict_FromManyThreads_MatchesTheBatch()
+    {
+        var features = data.Windows.Where((_, i) => i % 11 == 0).Select(w => w.Features).ToArray();
+        var batch = data.Model.PredictBatch(features);
+        var single = new float[features.Length][];
+
+        Parallel.For(0, features.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => single[i] = data.Model.Predict(features[i]));
+
+        for (var i = 0; i < features.Length; i++)
+        {
+            Assert.Equal(batch[i], single[i]);
+        }
+    }
+}
