@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job, end to end on this machine: installs InfluxDB, starts a private influxd on a free
 # loopback port with a throw-away data folder, checks the connection, replays the shipped real chest
-# recording (data/demo) through the virtual Polar H10 and the whole pipeline into it, prints what
-# was stored, and stops the server again.
+# recording (data/demo) through the virtual Polar H10 and the whole pipeline into it (decoding,
+# filtering, activity classification, sessions, weekly adherence against an example prescription),
+# records a pain report after the session, prints what was stored, and stops the server again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -20,6 +21,11 @@ echo "InfluxDB is running at $INFLUX_URL (data in $work/influxdb)"
 
 "${adherence[@]}" influx check --url "$INFLUX_URL" --database adherence --create-database
 echo
+# Participant P002 of the example registry: two 45-minute sessions a week at moderate intensity.
 ADHERENCE_Influx__Writer__SpoolDirectory="$work/spool" \
-  "${adherence[@]}" replay --recording data/demo/hexoskin-subject001-excerpt.acc.csv.gz --participant P001 \
+  "${adherence[@]}" replay --recording data/demo/hexoskin-subject001-excerpt.acc.csv.gz --participant P002 \
+  --registry data/participants.example.json --start 2026-03-04T17:00:00Z \
   --profile polar-h10 --url "$INFLUX_URL" --database adherence
+echo
+"${adherence[@]}" pain add --participant P002 --nrs 4 --peg 4,6,5 --context post --at 2026-03-04T17:20:00Z \
+  --registry data/participants.example.json --url "$INFLUX_URL" --database adherence

@@ -44,9 +44,18 @@ internal static class ReplayCommand
         var databaseOption = new Option<string?>("--database") { Description = "Database (default: Influx:Database)." };
         var createOption = new Option<bool>("--create-database") { Description = "Create the database if it does not exist." };
         var directoryOption = SensorProfiles.DirectoryOption();
+        var modelOption = new Option<string?>("--model")
+        {
+            Description = "Activity model (default: Activity:ModelPath, else models/activity.zip beside the executable). 'none' skips classification.",
+        };
+        var registryOption = new Option<FileInfo?>("--registry")
+        {
+            Description = "Participant registry: with it, the participant's prescription, time zone and heart-rate reserve give sessions in the target zone and adherence.",
+        };
         var command = new Command("replay", "Replay a recording through the virtual wearable and the whole pipeline into InfluxDB, on virtual time.")
         {
             recordingOption, participantOption, profileOption, segmentOption, startOption, speedOption, urlOption, databaseOption, createOption, directoryOption,
+            modelOption, registryOption,
         };
 
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -72,9 +81,12 @@ internal static class ReplayCommand
                     parseResult.GetValue(startOption),
                     ParseSpeed(parseResult.GetValue(speedOption)!),
                     connection,
-                    writer);
+                    writer,
+                    LoadModel(parseResult.GetValue(modelOption) ?? configuration["Activity:ModelPath"]),
+                    LoadParticipant(parseResult.GetValue(registryOption), parseResult.GetValue(participantOption)!));
             }
-            catch (Exception ex) when (ex is ConfigurationException or ArgumentException or InvalidOperationException or FormatException or ProfileValidationException)
+            catch (Exception ex) when (ex is ConfigurationException or ArgumentException or InvalidOperationException or FormatException
+                or ProfileValidationException or Activity.ActivityModelException or Adherence.RegistryValidationException or IOException)
             {
                 await error.WriteLineAsync($"error: {ex.Message}");
                 return (int)Exit.BadInput;
@@ -93,7 +105,9 @@ internal static class ReplayCommand
         DateTimeOffset? Start,
         double? Speed,
         InfluxConnectionOptions Connection,
-        InfluxWriterOptions Writer);
+        InfluxWriterOptions Writer,
+        Activity.ActivityModel? Model = null,
+        Adherence.Participant? Registration = null);
 
     public static async Task<Exit> RunAsync(ReplayRequest request, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
@@ -128,6 +142,8 @@ internal static class ReplayCommand
             Profile = request.Profile,
             Start = start,
             Speed = request.Speed,
+            Model = request.Model,
+            Registration = request.Registration,
         };
         var replay = new RecordingReplay(recording, options);
         var duration = TimeSpan.FromTicks(replay.SensorRecording.DurationNs / 100);
@@ -163,6 +179,7 @@ internal static class ReplayCommand
         }
 
         await PrintSummaryAsync(output, summary, written, recording);
+        await PrintActivityAsync(output, summary, request);
         await PrintStoredAsync(output, query, request.Participant, start, duration, cancellationToken);
         return Exit.Ok;
     }
@@ -177,6 +194,59 @@ internal static class ReplayCommand
         await output.WriteLineAsync(string.Create(c, $"  windows       {s.Windows:N0} ({s.CompleteWindows:N0} complete), {s.Gaps:N0} gaps"));
         await output.WriteLineAsync(string.Create(c, $"  points        {s.Points:N0} queued, {written.LinesAccepted:N0} accepted by InfluxDB, {written.LinesDeadLettered:N0} dead-lettered"));
         await output.WriteLineAsync(string.Create(c, $"  wall time     {s.WallTime.TotalSeconds:0.00} s, {s.SamplesPerSecond:N0} samples/s"));
+    }
+
+    private static async Task PrintActivityAsync(TextWriter output, ReplaySummary s, ReplayRequest request)
+    {
+        var c = CultureInfo.InvariantCulture;
+        if (request.Model is null)
+        {
+            await output.WriteLineAsync("  activity      not classified (no model)");
+            return;
+        }
+
+        await output.WriteLineAsync(string.Create(c, $"  activity      {s.Classified:N0} windows classified by model {request.Model.Version}, {s.ExerciseWindows:N0} of them exercise; {s.Bouts} bouts, {s.Sessions.Count} sessions"));
+        foreach (var session in s.Sessions)
+        {
+            var x = session.Summary;
+            var start = DateTimeOffset.UnixEpoch.AddTicks(x.StartNs / 100);
+            var classes = string.Join(", ", x.ExerciseNsByClass.OrderByDescending(kv => kv.Value).Select(kv => string.Create(c, $"{kv.Key} {kv.Value / 60e9:0.0}")));
+            await output.WriteLineAsync(string.Create(c,
+                $"  session       {start:u} – {DateTimeOffset.UnixEpoch.AddTicks(x.EndNs / 100):HH:mm:ss}: {x.ExerciseNs / 60e9:0.0} min exercise ({classes}); light {x.ZoneNs(Adherence.IntensityZone.Light) / 60e9:0.0}, moderate {x.ZoneNs(Adherence.IntensityZone.Moderate) / 60e9:0.0}, vigorous {x.ZoneNs(Adherence.IntensityZone.Vigorous) / 60e9:0.0} min; in target {x.TargetNs / 60e9:0.0} min; HR mean {x.MeanHeartRateBpm:0} peak {x.PeakHeartRateBpm:0} bpm; coverage {x.Coverage:P0}; {Adherence.AdherencePoints.QualityText(session.Quality)}"));
+        }
+
+        foreach (var period in s.Adherence.Where(p => p.PeriodStart != p.PeriodEnd))
+        {
+            await output.WriteLineAsync(string.Create(c,
+                $"  adherence     {period.Label}: {period.SessionsDone} of {period.SessionsPrescribed:0.#} sessions, {period.TargetMinutes:0.0} of {period.PrescribedMinutes:0} min in the target zone = {(period.AdherencePercent is { } pct ? pct.ToString("0", c) + " %" : "no prescription")}"));
+        }
+    }
+
+    private static Activity.ActivityModel? LoadModel(string? path)
+    {
+        if (string.Equals(path, "none", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var resolved = string.IsNullOrWhiteSpace(path) ? Path.Combine(AppContext.BaseDirectory, "models", "activity.zip") : Path.GetFullPath(path);
+        if (!File.Exists(resolved))
+        {
+            throw new ArgumentException($"The activity model '{resolved}' does not exist; pass --model PATH or --model none.");
+        }
+
+        return Activity.ActivityModel.Load(resolved);
+    }
+
+    private static Adherence.Participant? LoadParticipant(FileInfo? registry, string code)
+    {
+        if (registry is null)
+        {
+            return null;
+        }
+
+        var loaded = Adherence.ParticipantRegistryLoader.Load(registry.FullName);
+        return loaded.Find(code) ?? throw new ArgumentException($"Participant '{code}' is not in the registry {registry.FullName}.");
     }
 
     private static async Task PrintStoredAsync(TextWriter output, InfluxQueryClient query, string participant, DateTimeOffset start, TimeSpan duration, CancellationToken cancellationToken)

@@ -20,7 +20,7 @@ public static class PipelinePoints
     public const string Gap = "gap";
 
     /// <summary>Whether <see cref="ToPoint"/> makes a point of this event, without building it.</summary>
-    public static bool IsStored(PipelineEvent pipelineEvent) => pipelineEvent is MotionSecondEvent or HeartRateSecondEvent or GapEvent or ActivityEvent;
+    public static bool IsStored(PipelineEvent pipelineEvent) => pipelineEvent is MotionSecondEvent or HeartRateSecondEvent or GapEvent or ActivityEvent or BoutEvent or SessionEvent or AdherenceEvent;
 
     /// <summary>Measurement of classified windows.</summary>
     public const string Activity = "activity";
@@ -48,6 +48,9 @@ public static class PipelinePoints
                 .Field("end_ns", g.Gap.EndNs)
                 .At(g.Gap.StartNs),
             ActivityEvent a => ActivityPoint(a),
+            BoutEvent b => Adherence.AdherencePoints.Bout(b.Bout, b.Registration),
+            SessionEvent s => Adherence.AdherencePoints.Session(s.Session, s.Registration),
+            AdherenceEvent a => Adherence.AdherencePoints.Adherence(a.Period, a.Registration, a.Week),
             _ => null,
         };
     }

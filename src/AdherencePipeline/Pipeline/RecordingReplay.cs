@@ -27,6 +27,12 @@ public sealed record ReplayOptions
 
     /// <summary>Signal settings.</summary>
     public SignalOptions Signal { get; init; } = new();
+
+    /// <summary>The activity model; without one, windows are not classified and no sessions are formed.</summary>
+    public Activity.ActivityModel? Model { get; init; }
+
+    /// <summary>The participant's registry entry, for prescription, time zone and adherence; optional.</summary>
+    public Adherence.Participant? Registration { get; init; }
 }
 
 /// <summary>What a replay did.</summary>
@@ -55,6 +61,21 @@ public sealed record ReplaySummary
 
     /// <summary>Gaps found.</summary>
     public long Gaps { get; init; }
+
+    /// <summary>Windows classified.</summary>
+    public long Classified { get; init; }
+
+    /// <summary>Exercise windows among them (smoothed class not rest).</summary>
+    public long ExerciseWindows { get; init; }
+
+    /// <summary>Bouts closed.</summary>
+    public long Bouts { get; init; }
+
+    /// <summary>Sessions closed.</summary>
+    public IReadOnlyList<Adherence.Session> Sessions { get; init; } = [];
+
+    /// <summary>The last adherence figures per period label (weeks and days touched by the sessions).</summary>
+    public IReadOnlyList<Adherence.AdherencePeriod> Adherence { get; init; } = [];
 
     /// <summary>Points handed to storage.</summary>
     public long Points { get; init; }
@@ -126,7 +147,9 @@ public sealed class RecordingReplay
     {
         ArgumentNullException.ThrowIfNull(store);
         var scheduler = new ReplayScheduler(_options.Start);
-        long frames = 0, samples = 0, heartRate = 0, faults = 0, windows = 0, complete = 0, gaps = 0, points = 0;
+        long frames = 0, samples = 0, heartRate = 0, faults = 0, windows = 0, complete = 0, gaps = 0, points = 0, classified = 0, exercise = 0, boutCount = 0;
+        var sessions = new List<Adherence.Session>();
+        var adherence = new Dictionary<string, Adherence.AdherencePeriod>(StringComparer.Ordinal);
         // Progress is for long runs: at most one report a second of wall time, never for a quick replay.
         var sinceReport = Stopwatch.StartNew();
         var address = _wearable.Options.DeviceAddress;
@@ -156,8 +179,13 @@ public sealed class RecordingReplay
                         break;
                 }
             })
-            .Analyse(new ParticipantContext(_options.Participant, _options.Reserve), _options.Signal)
-            .Do(e =>
+            .Analyse(new ParticipantContext(_options.Participant, _options.Reserve ?? _options.Registration?.HeartRateReserve), _options.Signal);
+        if (_options.Model is { } model)
+        {
+            events = events.Classify(() => model).Sessions(_options.Registration, _options.Participant);
+        }
+
+        events = events.Do(e =>
             {
                 switch (e)
                 {
@@ -167,6 +195,19 @@ public sealed class RecordingReplay
                         break;
                     case GapEvent:
                         gaps++;
+                        break;
+                    case ActivityEvent a:
+                        classified++;
+                        exercise += a.Smoothed == Activity.ActivityClass.Rest ? 0 : 1;
+                        break;
+                    case BoutEvent:
+                        boutCount++;
+                        break;
+                    case SessionEvent s:
+                        sessions.Add(s.Session);
+                        break;
+                    case AdherenceEvent a:
+                        adherence[(a.Week ? "w" : "d") + a.Period.Label] = a.Period;
                         break;
                 }
             });
@@ -188,6 +229,11 @@ public sealed class RecordingReplay
             CompleteWindows = complete,
             Gaps = gaps,
             Points = Interlocked.Read(ref points),
+            Classified = classified,
+            ExerciseWindows = exercise,
+            Bouts = boutCount,
+            Sessions = sessions,
+            Adherence = [.. adherence.Values],
             WallTime = watch.Elapsed,
         };
     }

@@ -36,6 +36,42 @@ public sealed class ReplayCommandTests : IClassFixture<InfluxServerFixture>, IDi
     }
 
     [Fact]
+    public async Task Replay_WithModelAndRegistry_StoresSessionAndWeeklyAdherence()
+    {
+        var database = InfluxServer.NewDatabaseName("sessions");
+        var (exit, output, error) = await CliRunner.RunAsync("replay", "--recording", DemoRecording, "--participant", "P002",
+            "--registry", Path.Combine(Repository, "data", "participants.example.json"), "--start", "2026-03-04T17:00:00Z",
+            "--url", _server.Url.ToString(), "--database", database, "--create-database", "--config", Config());
+
+        Assert.True(exit == 0, error);
+        Assert.Matches(@"activity\s+34\d windows classified by model [0-9a-f]{12}", output);
+        Assert.Contains("  session       2026-03-04 17:00", output, StringComparison.Ordinal);
+        Assert.Matches(@"adherence\s+2026-W10: 1 of 2 sessions, \d+\.\d of 90 min in the target zone", output);
+        var connection = new AdherencePipeline.Storage.InfluxConnectionOptions { Url = _server.Url, Database = database };
+        using var http = new HttpClient();
+        var query = new AdherencePipeline.Storage.InfluxQueryClient(http, connection);
+        var sessions = await query.QueryAsync("SELECT \"exercise_min\", \"bouts\" FROM \"session\" WHERE \"participant\" = 'P002'");
+        var session = Assert.Single(Assert.Single(sessions).Rows);
+        Assert.InRange(session.GetDouble("exercise_min"), 5, 14.4);
+        var adherence = await query.QueryAsync("SELECT \"adherence_pct\", \"prescribed_min\" FROM \"adherence\" WHERE \"period\" = 'week'");
+        Assert.Equal(90, Assert.Single(Assert.Single(adherence).Rows).GetDouble("prescribed_min"));
+        var activity = await query.QueryAsync("SELECT COUNT(\"activity\") AS n FROM \"activity\"");
+        Assert.InRange(Assert.Single(Assert.Single(activity).Rows).GetInt64("n"), 340, 350);
+    }
+
+    [Fact]
+    public async Task Replay_CorruptModel_IsRefusedBeforeReplaying()
+    {
+        var model = Path.Combine(_spool, "broken.zip");
+        File.WriteAllBytes(model, [1, 2, 3]);
+
+        var (exit, _, error) = await CliRunner.RunAsync("replay", "--recording", DemoRecording, "--participant", "P001", "--model", model, "--url", _server.Url.ToString());
+
+        Assert.Equal(1, exit);
+        Assert.Contains("broken", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Replay_NameInsteadOfCode_IsRefused()
     {
         var (exit, _, error) = await CliRunner.RunAsync("replay", "--recording", DemoRecording, "--participant", "Jane Doe", "--url", _server.Url.ToString());
