@@ -57,6 +57,22 @@ public sealed class ReplayCommandTests : IClassFixture<InfluxServerFixture>, IDi
         Assert.Equal(90, Assert.Single(Assert.Single(adherence).Rows).GetDouble("prescribed_min"));
         var activity = await query.QueryAsync("SELECT COUNT(\"activity\") AS n FROM \"activity\"");
         Assert.InRange(Assert.Single(Assert.Single(activity).Rows).GetInt64("n"), 340, 350);
+
+        // What a researcher gets back through 'adherence query'.
+        var common = new[] { "--url", _server.Url.ToString(), "--database", database };
+        var csv = await CliRunner.RunAsync(["query", "sessions", "--participant", "P002", "--format", "csv", .. common]);
+        Assert.Equal(0, csv.ExitCode);
+        var lines = csv.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith("time,", lines[0], StringComparison.Ordinal);
+        Assert.Contains("exercise_min", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("2026-03-04T17:00:", lines[1], StringComparison.Ordinal);
+        var json = await CliRunner.RunAsync(["query", "adherence", "--arm", "exercise", "--from", "2026-03-01", "--to", "2026-03-09", "--format", "json", .. common]);
+        using var parsed = System.Text.Json.JsonDocument.Parse(json.Output);
+        Assert.Equal("2026-W10", Assert.Single(parsed.RootElement.EnumerateArray().ToList()).GetProperty("label").GetString());
+        var hostile = await CliRunner.RunAsync(["query", "sessions", "--participant", "P002' OR participant =~ /.*/ --", .. common]);
+        Assert.Equal(0, hostile.ExitCode);
+        Assert.Equal("no rows\n", hostile.Output);
     }
 
     [Fact]

@@ -1,0 +1,193 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using AdherencePipeline.Storage;
+
+namespace AdherencePipeline.Service.Commands;
+
+/// <summary>
+/// <c>adherence query …</c>: the stored sessions, adherence, pain reports and activity of a
+/// participant or an arm, as a table, CSV or JSON. User input only ever reaches InfluxDB as bound
+/// parameters or as numbers this command formatted itself.
+/// </summary>
+internal static class QueryCommand
+{
+    private static readonly Dictionary<string, string> Measurements = new(StringComparer.Ordinal)
+    {
+        ["sessions"] = "session",
+        ["adherence"] = "adherence",
+        ["pain"] = "pain_report",
+        ["activity"] = "activity",
+        ["bouts"] = "bout",
+    };
+
+    public static Command Create()
+    {
+        var what = new Argument<string>("what") { Description = "sessions, adherence, pain, activity or bouts." };
+        what.AcceptOnlyFromAmong([.. Measurements.Keys]);
+        var participant = new Option<string?>("--participant") { Description = "One participant's code." };
+        var arm = new Option<string?>("--arm") { Description = "Every participant of a study arm." };
+        var from = new Option<DateTimeOffset?>("--from") { Description = "From this date or time (ISO 8601, UTC when no offset is given).", CustomParser = ParseTime };
+        var to = new Option<DateTimeOffset?>("--to") { Description = "Up to (not including) this date or time.", CustomParser = ParseTime };
+        var period = new Option<string>("--period") { Description = "For adherence: week or day.", DefaultValueFactory = _ => "week" };
+        period.AcceptOnlyFromAmong("week", "day");
+        var format = new Option<string>("--format") { Description = "table, csv or json.", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("table", "csv", "json");
+        var url = new Option<Uri?>("--url") { Description = "InfluxDB base URL (default: Influx:Url).", CustomParser = CommonOptions.ParseUri };
+        var database = new Option<string?>("--database") { Description = "Database (default: Influx:Database)." };
+        var command = new Command("query", "Print stored sessions, adherence, pain reports, activity or bouts.")
+        {
+            what, participant, arm, from, to, period, format, url, database,
+        };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var output = parseResult.InvocationConfiguration.Output;
+            var error = parseResult.InvocationConfiguration.Error;
+            InfluxConnectionOptions connection;
+            try
+            {
+                connection = InfluxCommand.BindConnection(CommonOptions.Build(parseResult));
+                connection.Url = parseResult.GetValue(url) ?? connection.Url;
+                connection.Database = parseResult.GetValue(database) ?? connection.Database;
+                connection.Validate();
+            }
+            catch (Exception ex) when (ex is ConfigurationException or ArgumentException or InvalidOperationException)
+            {
+                await error.WriteLineAsync($"error: {ex.Message}");
+                return 1;
+            }
+
+            var measurement = Measurements[parseResult.GetValue(what)!];
+            var (text, parameters) = Build(measurement, parseResult.GetValue(participant), parseResult.GetValue(arm),
+                parseResult.GetValue(from), parseResult.GetValue(to), measurement == "adherence" ? parseResult.GetValue(period) : null);
+            using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            IReadOnlyList<InfluxSeries> series;
+            try
+            {
+                series = await new InfluxQueryClient(http, connection).QueryAsync(text, parameters, cancellationToken);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or InfluxQueryException)
+            {
+                await error.WriteLineAsync($"error: {ex.Message}");
+                return 2;
+            }
+
+            await output.WriteAsync(Format(series, parseResult.GetValue(format)!));
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>The InfluxQL and its bound parameters; exposed for tests.</summary>
+    internal static (string Text, Dictionary<string, object?> Parameters) Build(string measurement, string? participant, string? arm, DateTimeOffset? from, DateTimeOffset? to, string? period)
+    {
+        var conditions = new List<string>();
+        var parameters = new Dictionary<string, object?>(StringComparer.Ordinal);
+        if (participant is not null)
+        {
+            conditions.Add("\"participant\" = $participant");
+            parameters["participant"] = participant;
+        }
+
+        if (arm is not null)
+        {
+            conditions.Add("\"arm\" = $arm");
+            parameters["arm"] = arm;
+        }
+
+        if (period is not null)
+        {
+            conditions.Add("\"period\" = $period");
+            parameters["period"] = period;
+        }
+
+        if (from is { } f)
+        {
+            conditions.Add(string.Create(CultureInfo.InvariantCulture, $"time >= {Point.ToTimestampNs(f)}"));
+        }
+
+        if (to is { } t)
+        {
+            conditions.Add(string.Create(CultureInfo.InvariantCulture, $"time < {Point.ToTimestampNs(t)}"));
+        }
+
+        var where = conditions.Count == 0 ? "" : " WHERE " + string.Join(" AND ", conditions);
+        return ($"SELECT * FROM {InfluxQL.Identifier(measurement)}{where} ORDER BY time", parameters);
+    }
+
+    /// <summary>Rows as an aligned table, CSV (RFC 4180) or a JSON array of objects; time as ISO 8601 UTC.</summary>
+    internal static string Format(IReadOnlyList<InfluxSeries> series, string format)
+    {
+        var columns = series.SelectMany(s => s.Columns).Distinct(StringComparer.Ordinal).ToList();
+        var rows = series.SelectMany(s => s.Rows).Select(r => columns.Select(c => Cell(r, c)).ToArray()).ToList();
+        var text = new StringBuilder();
+        switch (format)
+        {
+            case "json":
+                var objects = rows.Select(r => columns.Select((c, i) => (c, r[i])).Where(p => p.Item2 is not null).ToDictionary(p => p.c, p => p.Item2));
+                text.Append(JsonSerializer.Serialize(objects)).Append('\n');
+                break;
+            case "csv":
+                text.Append(string.Join(',', columns.Select(Csv))).Append('\n');
+                foreach (var row in rows)
+                {
+                    text.Append(string.Join(',', row.Select(v => Csv(v ?? "")))).Append('\n');
+                }
+
+                break;
+            default:
+                if (rows.Count == 0)
+                {
+                    return "no rows\n";
+                }
+
+                var widths = columns.Select((c, i) => Math.Max(c.Length, rows.Max(r => (r[i] ?? "").Length))).ToArray();
+                text.Append(string.Join("  ", columns.Select((c, i) => c.PadRight(widths[i])))).Append('\n');
+                foreach (var row in rows)
+                {
+                    text.Append(string.Join("  ", row.Select((v, i) => (v ?? "").PadRight(widths[i]))).TrimEnd()).Append('\n');
+                }
+
+                break;
+        }
+
+        return text.ToString();
+    }
+
+    private static string? Cell(InfluxRow row, string column)
+    {
+        if (row.IsNull(column))
+        {
+            return null;
+        }
+
+        if (column == "time")
+        {
+            return Point.FromTimestampNs(row.TimestampNs).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+        }
+
+        var value = row.Value(column);
+        return value.ValueKind switch
+        {
+            JsonValueKind.String => value.GetString(),
+            JsonValueKind.Number => value.TryGetInt64(out var i) ? i.ToString(CultureInfo.InvariantCulture) : value.GetDouble().ToString("0.###", CultureInfo.InvariantCulture),
+            _ => value.ToString(),
+        };
+    }
+
+    private static string Csv(string value) =>
+        value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+
+    private static DateTimeOffset? ParseTime(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
+        {
+            return time;
+        }
+
+        result.AddError($"'{text}' is not an ISO 8601 date or time such as 2026-03-02 or 2026-03-02T08:00:00Z.");
+        return null;
+    }
+}
