@@ -29,3 +29,6 @@ ADHERENCE_Influx__Writer__SpoolDirectory="$work/spool" \
 echo
 "${adherence[@]}" pain add --participant P002 --nrs 4 --peg 4,6,5 --context post --at 2026-03-04T17:20:00Z \
   --registry data/participants.example.json --url "$INFLUX_URL" --database adherence
+echo
+"${adherence[@]}" report --participant P002 --week 2026-W10 --registry data/participants.example.json \
+  --url "$INFLUX_URL" --database adherence --plot "$work/P002-2026-W10.svg"

@@ -15,6 +15,7 @@ internal static class AdherenceCli
         root.Subcommands.Add(ReplayCommand.Create());
         root.Subcommands.Add(RecordingsCommand.Create());
         root.Subcommands.Add(QueryCommand.Create());
+        root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(ParticipantsCommand.Create());
         root.Subcommands.Add(PainCommand.Create());
         root.Subcommands.Add(ModelCommand.Create());

@@ -73,6 +73,23 @@ public sealed class ReplayCommandTests : IClassFixture<InfluxServerFixture>, IDi
         var hostile = await CliRunner.RunAsync(["query", "sessions", "--participant", "P002' OR participant =~ /.*/ --", .. common]);
         Assert.Equal(0, hostile.ExitCode);
         Assert.Equal("no rows\n", hostile.Output);
+
+        // And the weekly report, with a pain report after the session and the chart.
+        var registry = Path.Combine(Repository, "data", "participants.example.json");
+        var pain = await CliRunner.RunAsync(["pain", "add", "--participant", "P002", "--nrs", "3", "--context", "post", "--at", "2026-03-04T17:20:00Z", "--registry", registry, .. common]);
+        Assert.True(pain.ExitCode == 0, pain.Error);
+        var svg = Path.Combine(_spool, "week.svg");
+        var report = await CliRunner.RunAsync(["report", "--participant", "P002", "--week", "2026-W10", "--registry", registry, "--plot", svg, .. common]);
+        Assert.True(report.ExitCode == 0, report.Error);
+        Assert.Contains("Week 2026-W10 (2026-03-02 – 2026-03-08) for P002", report.Output, StringComparison.Ordinal);
+        Assert.Contains("prescription  2 × 45 min a week, moderate or above", report.Output, StringComparison.Ordinal);
+        Assert.Contains("sessions      1", report.Output, StringComparison.Ordinal);
+        Assert.Matches(@"adherence\s+\d+\.\d of 90 min in the target zone, 1 of 2 sessions: \d+ %", report.Output);
+        Assert.Contains("pain post     mean NRS 3.0 over 1 report(s)", report.Output, StringComparison.Ordinal);
+        var chart = System.Xml.Linq.XDocument.Load(svg);
+        Assert.Equal("svg", chart.Root!.Name.LocalName);
+        Assert.Contains(chart.Descendants(), e => e.Name.LocalName == "rect" && ((string?)e.Element(e.Name.Namespace + "title"))?.StartsWith("2026-W10", StringComparison.Ordinal) == true);
+        Assert.Contains(chart.Descendants(), e => e.Name.LocalName == "circle");
     }
 
     [Fact]

@@ -1,0 +1,267 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using AdherencePipeline.Adherence;
+using AdherencePipeline.Storage;
+
+namespace AdherencePipeline.Service.Commands;
+
+/// <summary>
+/// <c>adherence report</c>: one participant's week in words — sessions, minutes in zone against the
+/// prescription, adherence, pain before and after — and optionally a chart of the last weeks.
+/// </summary>
+internal static partial class ReportCommand
+{
+    private const int ChartWeeks = 8;
+
+    public static Command Create()
+    {
+        var participantOption = new Option<string>("--participant") { Description = "The participant's code.", Required = true };
+        var weekOption = new Option<string?>("--week") { Description = "ISO week, e.g. 2026-W10 (default: the current week in the participant's time zone)." };
+        var registryOption = ParticipantRegistryFile.Option();
+        var plotOption = new Option<FileInfo?>("--plot") { Description = "Also write an SVG chart of weekly adherence against the prescription with the pain trend." };
+        var urlOption = new Option<Uri?>("--url") { Description = "InfluxDB base URL (default: Influx:Url).", CustomParser = CommonOptions.ParseUri };
+        var databaseOption = new Option<string?>("--database") { Description = "Database (default: Influx:Database)." };
+        var command = new Command("report", "A participant's weekly report: sessions, minutes in zone, adherence and pain.")
+        {
+            participantOption, weekOption, registryOption, plotOption, urlOption, databaseOption,
+        };
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var output = parseResult.InvocationConfiguration.Output;
+            var error = parseResult.InvocationConfiguration.Error;
+            Participant participant;
+            DateOnly monday;
+            InfluxConnectionOptions connection;
+            try
+            {
+                var configuration = CommonOptions.Build(parseResult);
+                connection = InfluxCommand.BindConnection(configuration);
+                connection.Url = parseResult.GetValue(urlOption) ?? connection.Url;
+                connection.Database = parseResult.GetValue(databaseOption) ?? connection.Database;
+                connection.Validate();
+                var registry = ParticipantRegistryLoader.Load(ParticipantRegistryFile.Resolve(parseResult, registryOption));
+                var code = parseResult.GetValue(participantOption)!;
+                participant = registry.Find(code) ?? throw new ArgumentException($"Participant '{code}' is not in the registry.");
+                monday = ParseWeek(parseResult.GetValue(weekOption)) ?? MondayOf(participant.LocalDate(DateTimeOffset.UtcNow));
+            }
+            catch (Exception ex) when (ex is ConfigurationException or ArgumentException or InvalidOperationException or RegistryValidationException or IOException)
+            {
+                await error.WriteLineAsync($"error: {ex.Message}");
+                return 1;
+            }
+
+            using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            var query = new InfluxQueryClient(http, connection);
+            try
+            {
+                var report = await WeeklyReport.LoadAsync(query, participant, monday, ChartWeeks, cancellationToken);
+                await output.WriteAsync(report.ToText());
+                if (parseResult.GetValue(plotOption) is { } plot)
+                {
+                    await File.WriteAllTextAsync(plot.FullName, report.ToSvg(), cancellationToken);
+                    await output.WriteLineAsync($"Chart written to {plot.FullName}");
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or InfluxQueryException)
+            {
+                await error.WriteLineAsync($"error: {ex.Message}");
+                return 2;
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static DateOnly MondayOf(DateOnly date) => date.AddDays(-(((int)date.DayOfWeek + 6) % 7));
+
+    private static DateOnly? ParseWeek(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        var match = WeekPattern().Match(text);
+        if (!match.Success)
+        {
+            throw new ArgumentException($"--week '{text}' is not an ISO week such as 2026-W10.");
+        }
+
+        var year = int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+        var week = int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture);
+        if (week < 1 || week > ISOWeek.GetWeeksInYear(year))
+        {
+            throw new ArgumentException($"--week '{text}': {year} has weeks 1–{ISOWeek.GetWeeksInYear(year)}.");
+        }
+
+        return DateOnly.FromDateTime(ISOWeek.ToDateTime(year, week, DayOfWeek.Monday));
+    }
+
+    [GeneratedRegex(@"^(\d{4})-W(\d{2})$")]
+    private static partial Regex WeekPattern();
+}
+
+/// <summary>The figures of one participant's week and the weeks before it, read from InfluxDB.</summary>
+internal sealed class WeeklyReport
+{
+    private readonly Participant _participant;
+    private readonly DateOnly _monday;
+    private readonly List<(string Label, double? Adherence, double Target, double Prescribed, int Done, double SessionsPrescribed)> _weeks = [];
+    private readonly List<(DateTimeOffset Start, double Exercise, double Target, double Light, double Moderate, double Vigorous, double? Heart, string Quality)> _sessions = [];
+    private readonly List<(DateTimeOffset Time, string Context, long Nrs)> _pain = [];
+    private readonly Dictionary<string, double> _weeklyPain = new(StringComparer.Ordinal);
+
+    private WeeklyReport(Participant participant, DateOnly monday)
+    {
+        _participant = participant;
+        _monday = monday;
+    }
+
+    public static async Task<WeeklyReport> LoadAsync(InfluxQueryClient query, Participant participant, DateOnly monday, int weeks, CancellationToken cancellationToken)
+    {
+        var report = new WeeklyReport(participant, monday);
+        var p = new Dictionary<string, object?> { ["p"] = participant.Id };
+        var firstMonday = monday.AddDays(-7 * (weeks - 1));
+        var from = Point.ToTimestampNs(participant.StartOfDay(firstMonday));
+        var weekStart = Point.ToTimestampNs(participant.StartOfDay(monday));
+        var to = Point.ToTimestampNs(participant.StartOfDay(monday.AddDays(7)));
+        var c = CultureInfo.InvariantCulture;
+        foreach (var row in Rows(await query.QueryAsync(string.Create(c, $"SELECT * FROM \"adherence\" WHERE \"participant\" = $p AND \"period\" = 'week' AND time >= {from} AND time < {to}"), p, cancellationToken)))
+        {
+            report._weeks.Add((row.GetString("label"), row.IsNull("adherence_pct") ? null : row.GetDouble("adherence_pct"), row.GetDouble("target_min"), row.GetDouble("prescribed_min"), (int)row.GetInt64("sessions_done"), row.GetDouble("sessions_prescribed")));
+        }
+
+        foreach (var row in Rows(await query.QueryAsync(string.Create(c, $"SELECT * FROM \"session\" WHERE \"participant\" = $p AND time >= {weekStart} AND time < {to}"), p, cancellationToken)))
+        {
+            report._sessions.Add((Point.FromTimestampNs(row.TimestampNs), row.GetDouble("exercise_min"), row.GetDouble("target_min"), row.GetDouble("light_min"), row.GetDouble("moderate_min"), row.GetDouble("vigorous_min"),
+                row.IsNull("hr_mean_bpm") ? null : row.GetDouble("hr_mean_bpm"), row.GetString("quality")));
+        }
+
+        var painByWeek = new Dictionary<string, (long Total, int Count)>(StringComparer.Ordinal);
+        foreach (var row in Rows(await query.QueryAsync(string.Create(c, $"SELECT * FROM \"pain_report\" WHERE \"participant\" = $p AND time >= {from} AND time < {to}"), p, cancellationToken)))
+        {
+            var time = Point.FromTimestampNs(row.TimestampNs);
+            if (row.TimestampNs >= weekStart)
+            {
+                report._pain.Add((time, row.GetString("context"), row.GetInt64("nrs")));
+            }
+
+            // Mean NRS per week for the trend line.
+            var label = AdherenceCalculator.WeekLabel(participant.LocalDate(time));
+            painByWeek[label] = painByWeek.TryGetValue(label, out var sum) ? (sum.Total + row.GetInt64("nrs"), sum.Count + 1) : (row.GetInt64("nrs"), 1);
+        }
+
+        foreach (var (label, (total, count)) in painByWeek)
+        {
+            report._weeklyPain[label] = (double)total / count;
+        }
+
+        return report;
+    }
+
+    public string ToText()
+    {
+        var c = CultureInfo.InvariantCulture;
+        var label = AdherenceCalculator.WeekLabel(_monday);
+        var text = new StringBuilder();
+        text.Append(c, $"Week {label} ({_monday:yyyy-MM-dd} – {_monday.AddDays(6):yyyy-MM-dd}) for {_participant.Id}, arm {_participant.Arm}, site {_participant.Site}\n");
+        if (_participant.PrescriptionOn(_monday.AddDays(3)) is { } rx)
+        {
+            text.Append(c, $"  prescription  {rx.SessionsPerWeek} × {rx.MinutesPerSession} min a week, {IntensityZones.Name(rx.TargetZone)} or above, counting {string.Join(", ", rx.CountingClasses)}\n");
+        }
+        else
+        {
+            text.Append("  prescription  none in force\n");
+        }
+
+        text.Append(c, $"  sessions      {_sessions.Count}\n");
+        foreach (var s in _sessions)
+        {
+            text.Append(c, $"    {_participant.LocalTime(s.Start):ddd yyyy-MM-dd HH:mm}  {s.Exercise,5:0.0} min exercise, {s.Target,5:0.0} in target (light {s.Light:0.0}, moderate {s.Moderate:0.0}, vigorous {s.Vigorous:0.0}){(s.Heart is { } h ? string.Create(c, $", HR {h:0} bpm") : "")}, {s.Quality}\n");
+        }
+
+        var week = _weeks.FirstOrDefault(w => w.Label == label);
+        if (week.Label is null)
+        {
+            text.Append("  adherence     no figure stored for this week\n");
+        }
+        else
+        {
+            text.Append(c, $"  adherence     {week.Target:0.0} of {week.Prescribed:0} min in the target zone, {week.Done} of {week.SessionsPrescribed:0.#} sessions: {(week.Adherence is { } a ? a.ToString("0", c) + " %" : "no prescription")}\n");
+        }
+
+        if (_pain.Count == 0)
+        {
+            text.Append("  pain          no reports\n");
+        }
+        else
+        {
+            foreach (var context in new[] { "pre", "post", "daily" })
+            {
+                var reports = _pain.Where(p => p.Context == context).ToList();
+                if (reports.Count > 0)
+                {
+                    text.Append(c, $"  pain {context,-8} mean NRS {reports.Average(r => r.Nrs):0.0} over {reports.Count} report(s)\n");
+                }
+            }
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Bars of weekly adherence % with the 100 % prescription and 80 % satisfactory lines, and mean NRS (0–10) on the right axis.</summary>
+    public string ToSvg()
+    {
+        const int width = 640, height = 320, left = 50, right = 50, top = 30, bottom = 50;
+        var plotWidth = width - left - right;
+        var plotHeight = height - top - bottom;
+        var labels = Enumerable.Range(0, 8).Select(i => AdherenceCalculator.WeekLabel(_monday.AddDays(-7 * (7 - i)))).ToList();
+        var slot = plotWidth / (double)labels.Count;
+        var c = CultureInfo.InvariantCulture;
+        double Y(double percent) => top + plotHeight * (1 - Math.Min(percent, 120) / 120);
+        double YPain(double nrs) => top + plotHeight * (1 - nrs / 10);
+        var svg = new StringBuilder();
+        svg.Append(c, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-labelledby=\"title\" font-family=\"sans-serif\" font-size=\"12\">\n");
+        svg.Append(c, $"<title id=\"title\">Weekly adherence of {_participant.Id} against the prescription, with mean pain (NRS)</title>\n");
+        svg.Append(c, $"<rect width=\"{width}\" height=\"{height}\" fill=\"#ffffff\"/>\n");
+        foreach (var (percent, name, dash) in new[] { (100.0, "prescribed", ""), (80.0, "80 %", " stroke-dasharray=\"4 3\"") })
+        {
+            svg.Append(c, $"<line x1=\"{left}\" x2=\"{width - right}\" y1=\"{Y(percent):0.#}\" y2=\"{Y(percent):0.#}\" stroke=\"#555555\"{dash}/><text x=\"{left - 4}\" y=\"{Y(percent) + 4:0.#}\" text-anchor=\"end\" fill=\"#333333\">{name}</text>\n");
+        }
+
+        var painPoints = new List<string>();
+        for (var i = 0; i < labels.Count; i++)
+        {
+            var x = left + i * slot;
+            var week = _weeks.FirstOrDefault(w => w.Label == labels[i]);
+            if (week.Adherence is { } a)
+            {
+                svg.Append(c, $"<rect x=\"{x + slot * 0.15:0.#}\" y=\"{Y(a):0.#}\" width=\"{slot * 0.7:0.#}\" height=\"{Y(0) - Y(a):0.#}\" fill=\"#1f5f99\"><title>{labels[i]}: {a:0} %</title></rect>\n");
+            }
+
+            if (_weeklyPain.TryGetValue(labels[i], out var nrs))
+            {
+                painPoints.Add(string.Create(c, $"{x + slot / 2:0.#},{YPain(nrs):0.#}"));
+                svg.Append(c, $"<circle cx=\"{x + slot / 2:0.#}\" cy=\"{YPain(nrs):0.#}\" r=\"4\" fill=\"#b03a2e\"><title>{labels[i]}: mean NRS {nrs:0.0}</title></circle>\n");
+            }
+
+            svg.Append(c, $"<text x=\"{x + slot / 2:0.#}\" y=\"{height - bottom + 16}\" text-anchor=\"middle\" fill=\"#333333\">{labels[i][5..]}</text>\n");
+        }
+
+        if (painPoints.Count > 1)
+        {
+            svg.Append(c, $"<polyline points=\"{string.Join(' ', painPoints)}\" fill=\"none\" stroke=\"#b03a2e\" stroke-width=\"2\"/>\n");
+        }
+
+        svg.Append(c, $"<text x=\"{left}\" y=\"{top - 10}\" fill=\"#1f5f99\">adherence % (bars)</text>\n");
+        svg.Append(c, $"<text x=\"{width - right}\" y=\"{top - 10}\" text-anchor=\"end\" fill=\"#b03a2e\">mean pain NRS 0–10 (line)</text>\n");
+        svg.Append(c, $"<line x1=\"{left}\" x2=\"{width - right}\" y1=\"{Y(0):0.#}\" y2=\"{Y(0):0.#}\" stroke=\"#333333\"/>\n");
+        svg.Append("</svg>\n");
+        return svg.ToString();
+    }
+
+    private static IEnumerable<InfluxRow> Rows(IReadOnlyList<InfluxSeries> series) => series.SelectMany(s => s.Rows);
+}
