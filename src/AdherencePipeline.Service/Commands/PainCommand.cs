@@ -86,8 +86,9 @@ internal static class PainCommand
                 return (int)AddExit.InvalidInput;
             }
 
-            var line = report.ToPoint().ToString();
             using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            var session = await LinkedSessionAsync(http, options, report, cancellationToken);
+            var line = report.ToPoint(session).ToString();
             var endpoint = new InfluxV1WriteEndpoint(http, options);
             var outcome = await endpoint.WriteAsync(System.Text.Encoding.UTF8.GetBytes(line + "\n"), cancellationToken);
             var where = $"InfluxDB at {options.Url}, database '{options.Database}'";
@@ -96,6 +97,11 @@ internal static class PainCommand
                 case WriteOutcomeKind.Accepted:
                     await output.WriteLineAsync($"stored in {where}:");
                     await output.WriteLineAsync(Describe(report, registry.Get(report.Participant)));
+                    if (session is { } start)
+                    {
+                        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  linked to the session that started at {Point.FromTimestampNs(start):yyyy-MM-ddTHH:mm:ssZ}"));
+                    }
+
                     await output.WriteLineAsync(line);
                     return (int)AddExit.Stored;
                 case WriteOutcomeKind.Retry when outcome.StatusCode is null:
@@ -114,6 +120,29 @@ internal static class PainCommand
         });
 
         return new Command("pain", "Record pain reports.") { add };
+    }
+
+    // Sessions stored so far, near the report; a report is still stored when none can be read.
+    private static async Task<long?> LinkedSessionAsync(HttpClient http, InfluxConnectionOptions options, PainReport report, CancellationToken cancellationToken)
+    {
+        if (report.Context == PainContext.Daily)
+        {
+            return null;
+        }
+
+        var t = Point.ToTimestampNs(report.Time);
+        var hour = 3_600_000_000_000L;
+        try
+        {
+            var series = await new InfluxQueryClient(http, options).QueryAsync(
+                string.Create(CultureInfo.InvariantCulture, $"SELECT \"end_ns\" FROM \"session\" WHERE \"participant\" = $p AND time >= {t - 8 * hour} AND time <= {t + 3 * hour}"),
+                new Dictionary<string, object?> { ["p"] = report.Participant }, cancellationToken);
+            return PainSessionLink.Find(report.Context, report.Time, series.SelectMany(s => s.Rows).Select(r => (r.TimestampNs, r.GetInt64("end_ns"))));
+        }
+        catch (Exception ex) when (ex is HttpRequestException or InfluxQueryException)
+        {
+            return null;
+        }
     }
 
     private static string Describe(PainReport report, Participant participant)

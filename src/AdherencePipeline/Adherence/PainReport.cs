@@ -248,8 +248,11 @@ public sealed record PainReport
         return Create(participant, score.Value, pegAnswers, ctx.Value, time.Value);
     }
 
-    /// <summary>The report as a <c>pain_report</c> point, timestamped with the report time.</summary>
-    public Point ToPoint()
+    /// <summary>
+    /// The report as a <c>pain_report</c> point, timestamped with the report time; with
+    /// <paramref name="sessionStartNs"/>, linked to that session (see <see cref="PainSessionLink"/>).
+    /// </summary>
+    public Point ToPoint(long? sessionStartNs = null)
     {
         var point = Point.For(Measurement)
             .Tag(ParticipantTag, Participant)
@@ -263,6 +266,11 @@ public sealed record PainReport
                 .Field(PegEnjoymentField, peg.Enjoyment)
                 .Field(PegActivityField, peg.Activity)
                 .Field(PegScoreField, FieldValue.Float(peg.Score));
+        }
+
+        if (sessionStartNs is { } session)
+        {
+            point.Field("session_start_ns", session);
         }
 
         return point.Field(LocalDateField, LocalDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)).At(Time);

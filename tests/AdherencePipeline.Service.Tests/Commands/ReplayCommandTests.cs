@@ -78,6 +78,7 @@ public sealed class ReplayCommandTests : IClassFixture<InfluxServerFixture>, IDi
         var registry = Path.Combine(Repository, "data", "participants.example.json");
         var pain = await CliRunner.RunAsync(["pain", "add", "--participant", "P002", "--nrs", "3", "--context", "post", "--at", "2026-03-04T17:20:00Z", "--registry", registry, .. common]);
         Assert.True(pain.ExitCode == 0, pain.Error);
+        Assert.Contains("linked to the session that started at 2026-03-04T17:00:", pain.Output, StringComparison.Ordinal);
         var svg = Path.Combine(_spool, "week.svg");
         var report = await CliRunner.RunAsync(["report", "--participant", "P002", "--week", "2026-W10", "--registry", registry, "--plot", svg, .. common]);
         Assert.True(report.ExitCode == 0, report.Error);

@@ -210,3 +210,32 @@ public sealed class AdherencePointsTests
         Assert.Equal($"adherence,arm=exercise,participant=P001,period=week,site=oslo label=\"2026-W10\",prescribed_days=7i,sessions_done=0i,sessions_prescribed=3,target_min=0,prescribed_min=90,exercise_min=0,adherence_pct=0,session_adherence=0 {expected}", line);
     }
 }
+
+public sealed class PainSessionLinkTests
+{
+    private const long Minute = 60_000_000_000L;
+    private static readonly DateTimeOffset Noon = new(2026, 3, 4, 12, 0, 0, TimeSpan.Zero);
+    private static readonly long NoonNs = (Noon.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
+
+    private static readonly (long, long)[] Sessions = [(NoonNs - 200 * Minute, NoonNs - 160 * Minute), (NoonNs - 60 * Minute, NoonNs - 20 * Minute), (NoonNs + 30 * Minute, NoonNs + 70 * Minute)];
+
+    [Fact]
+    public void Find_PostReport_LinksTheLastSessionThatEndedWithinTwoHours()
+    {
+        Assert.Equal(NoonNs - 60 * Minute, PainSessionLink.Find(PainContext.Post, Noon, Sessions));
+    }
+
+    [Fact]
+    public void Find_PreReport_LinksTheNextSessionStartingWithinTwoHours()
+    {
+        Assert.Equal(NoonNs + 30 * Minute, PainSessionLink.Find(PainContext.Pre, Noon, Sessions));
+    }
+
+    [Fact]
+    public void Find_TooFarOrDaily_LinksNothing()
+    {
+        Assert.Null(PainSessionLink.Find(PainContext.Pre, Noon.AddHours(3), Sessions));
+        Assert.Null(PainSessionLink.Find(PainContext.Post, Noon.AddHours(-3.5), Sessions));
+        Assert.Null(PainSessionLink.Find(PainContext.Daily, Noon, Sessions));
+    }
+}
