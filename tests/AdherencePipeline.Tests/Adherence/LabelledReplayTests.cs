@@ -90,9 +90,30 @@ public sealed class LabelledReplayTests : IClassFixture<InfluxServerFixture>, ID
         Assert.Equal(10, labelledExerciseMinutes, tolerance: 0.01);
         Assert.True(Math.Abs(minutes - labelledExerciseMinutes) <= 0.1 * labelledExerciseMinutes, $"session {minutes:0.00} min against {labelledExerciseMinutes:0.00} labelled: {string.Join(", ", session.Summary.ExerciseNsByClass.Select(kv => $"{kv.Key} {kv.Value / 60e9:0.00}"))}; {summary.Classified} classified, {summary.Bouts} bouts");
 
-        // By hand: P001 is prescribed 3 × 30 min a week of walking or cycling at moderate or above;
-        // one session this week. What reached the target zone is the stored session's target minutes.
+        // By hand from the labels and the raw samples: P001 is prescribed 3 × 30 = 90 min a week of
+        // walking or cycling at moderate or above. There is no heart rate in this data set, so
+        // intensity is ENMO against the moderate cut-point: every 5-s window of labelled walking,
+        // every 2.5 s, whose mean ENMO of the raw 25 Hz samples reaches it counts 2.5 s.
+        var acc = recording.Accelerometer;
+        var handTargetSeconds = 0.0;
+        for (var start = 0; start + 125 <= acc.Count; start += 62)
+        {
+            var walking = true;
+            var enmo = 0.0;
+            for (var i = start; i < start + 125; i++)
+            {
+                walking &= acc.Labels.Span[i] is 10 or 11;
+                var (x, y, z) = (acc.XG.Span[i], acc.YG.Span[i], acc.ZG.Span[i]);
+                enmo += Math.Max(0, Math.Sqrt(x * x + y * y + z * z) - 1) * 1000;
+            }
+
+            handTargetSeconds += walking && enmo / 125 >= AdherencePipeline.Activity.ActivityIntensity.ModerateEnmoMg ? 2.5 : 0;
+        }
+
+        var handAdherence = 100 * handTargetSeconds / 60 / 90;
         var week = Assert.Single(summary.Adherence, p => p.Label == "2026-W10");
+        Assert.True(Math.Abs(week.AdherencePercent!.Value - handAdherence) <= 0.1 * handAdherence,
+            $"adherence {week.AdherencePercent:0.00} % against {handAdherence:0.00} % by hand (target {week.TargetMinutes:0.00} min, by hand {handTargetSeconds / 60:0.00})");
         Assert.Equal(1, week.SessionsDone);
         Assert.Equal(90, week.PrescribedMinutes, tolerance: 1e-9);
         Assert.Equal(session.Summary.TargetNs / 60e9, week.TargetMinutes, tolerance: 1e-9);
