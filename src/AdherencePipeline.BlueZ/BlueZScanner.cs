@@ -99,19 +99,27 @@ public sealed class BlueZScanner
         return [.. uuids];
     }
 
-    /// <summary>The first profile whose recognition rule the device meets, or <c>null</c>.</summary>
+    /// <summary>
+    /// The most specific profile whose recognition rule the device meets, or <c>null</c>: a name pattern
+    /// beats none, then more required services beat fewer (a Polar H10 is also a generic HRS device).
+    /// </summary>
     public static FirmwareProfile? Match(IReadOnlyList<FirmwareProfile> profiles, string? name, IReadOnlyCollection<Guid> services)
     {
         ArgumentNullException.ThrowIfNull(profiles);
+        FirmwareProfile? best = null;
+        var bestScore = -1;
         foreach (var profile in profiles)
         {
-            if (profile.Recognition.Matches(name, services))
+            var recognition = profile.Recognition;
+            var score = (recognition.NamePattern is null ? 0 : 1000) + recognition.ServiceUuids.Count;
+            if (score > bestScore && recognition.Matches(name, services))
             {
-                return profile;
+                best = profile;
+                bestScore = score;
             }
         }
 
-        return null;
+        return best;
     }
 
     internal static IReadOnlyList<ScanResult> Results(Dictionary<string, ObjectInterfaces> objects, string adapterPath, IReadOnlyList<FirmwareProfile> profiles)
