@@ -14,6 +14,7 @@ internal static class AdherenceCli
         root.Subcommands.Add(ProfilesCommand.Create());
         root.Subcommands.Add(ReplayCommand.Create());
         root.Subcommands.Add(RecordingsCommand.Create());
+        root.Subcommands.Add(DevicesCommand.Create());
         return root;
     }
 }
