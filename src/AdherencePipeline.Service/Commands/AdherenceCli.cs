@@ -19,6 +19,7 @@ internal static class AdherenceCli
         root.Subcommands.Add(ParticipantsCommand.Create());
         root.Subcommands.Add(PainCommand.Create());
         root.Subcommands.Add(ModelCommand.Create());
+        root.Subcommands.Add(DevicesCommand.Create());
         return root;
     }
 }
