@@ -13,6 +13,47 @@ internal static class CommonOptions
         Recursive = true,
     };
 
+    /// <summary><c>--url</c>: the InfluxDB base URL, overriding <c>Influx:Url</c>.</summary>
+    public static Option<Uri?> InfluxUrl() => new("--url")
+    {
+        Description = "InfluxDB base URL (default: Influx:Url, http://127.0.0.1:8086).",
+        CustomParser = ParseUri,
+    };
+
+    /// <summary><c>--database</c>, overriding <c>Influx:Database</c>.</summary>
+    public static Option<string?> InfluxDatabase() => new("--database") { Description = "Database (default: Influx:Database, adherence)." };
+
+    /// <summary><c>--create-database</c>.</summary>
+    public static Option<bool> CreateDatabase() => new("--create-database") { Description = "Create the database if it does not exist." };
+
+    /// <summary>
+    /// The InfluxDB connection: <c>Influx</c> from configuration, then the command's options; validated,
+    /// so a wrong value fails here with the key or option named.
+    /// </summary>
+    public static AdherencePipeline.Storage.InfluxConnectionOptions Connection(ParseResult parseResult, IConfiguration configuration, Option<Uri?> url, Option<string?> database, Option<bool>? create = null)
+    {
+        var options = InfluxCommand.BindConnection(configuration);
+        options.Url = parseResult.GetValue(url) ?? options.Url;
+        options.Database = parseResult.GetValue(database) ?? options.Database;
+        options.CreateDatabase |= create is not null && parseResult.GetValue(create);
+        options.Validate();
+        return options;
+    }
+
+    /// <summary>Parses an ISO 8601 date or time option (UTC when no offset is given), reporting a clear error instead of throwing.</summary>
+    public static DateTimeOffset? ParseTime(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var time))
+        {
+            return time;
+        }
+
+        result.AddError($"'{text}' is not an ISO 8601 date or time such as 2026-03-02 or 2026-03-02T08:00:00Z.");
+        return null;
+    }
+
     /// <summary>Parses an absolute URL option, reporting a clear error instead of throwing.</summary>
     public static Uri? ParseUri(System.CommandLine.Parsing.ArgumentResult result)
     {

@@ -21,13 +21,9 @@ internal static class InfluxCommand
 
     public static Command Create()
     {
-        var url = new Option<Uri?>("--url")
-        {
-            Description = "InfluxDB base URL (default: Influx:Url, http://127.0.0.1:8086).",
-            CustomParser = CommonOptions.ParseUri,
-        };
-        var database = new Option<string?>("--database") { Description = "Database to check (default: Influx:Database, adherence)." };
-        var create = new Option<bool>("--create-database") { Description = "Create the database if it does not exist." };
+        var url = CommonOptions.InfluxUrl();
+        var database = CommonOptions.InfluxDatabase();
+        var create = CommonOptions.CreateDatabase();
         var check = new Command("check", "Connect, write and read back one probe point, and print the server version and round-trip times.")
         {
             url, database, create,
@@ -39,11 +35,7 @@ internal static class InfluxCommand
             InfluxConnectionOptions options;
             try
             {
-                options = BindConnection(CommonOptions.Build(parseResult));
-                options.Url = parseResult.GetValue(url) ?? options.Url;
-                options.Database = parseResult.GetValue(database) ?? options.Database;
-                options.CreateDatabase |= parseResult.GetValue(create);
-                options.Validate();
+                options = CommonOptions.Connection(parseResult, CommonOptions.Build(parseResult), url, database, create);
             }
             catch (Exception ex) when (ex is ConfigurationException or ArgumentException or InvalidOperationException)
             {

@@ -30,13 +30,9 @@ internal static class PainCommand
             Description = "When the report was made, ISO 8601 (default: now). With Z or an offset it is an instant; without, the participant's local time.",
         };
         var registryOption = ParticipantRegistryFile.Option();
-        var url = new Option<Uri?>("--url")
-        {
-            Description = "InfluxDB base URL (default: Influx:Url, http://127.0.0.1:8086).",
-            CustomParser = CommonOptions.ParseUri,
-        };
-        var database = new Option<string?>("--database") { Description = "Database (default: Influx:Database, adherence)." };
-        var create = new Option<bool>("--create-database") { Description = "Create the database if it does not exist." };
+        var url = CommonOptions.InfluxUrl();
+        var database = CommonOptions.InfluxDatabase();
+        var create = CommonOptions.CreateDatabase();
 
         var add = new Command("add", "Validate one pain report and store it (measurement pain_report); prints what was stored.")
         {
@@ -50,11 +46,7 @@ internal static class PainCommand
             ParticipantRegistry? registry;
             try
             {
-                options = InfluxCommand.BindConnection(CommonOptions.Build(parseResult));
-                options.Url = parseResult.GetValue(url) ?? options.Url;
-                options.Database = parseResult.GetValue(database) ?? options.Database;
-                options.CreateDatabase |= parseResult.GetValue(create);
-                options.Validate();
+                options = CommonOptions.Connection(parseResult, CommonOptions.Build(parseResult), url, database, create);
                 registry = ParticipantRegistryLoader.TryLoad(ParticipantRegistryFile.Resolve(parseResult, registryOption), out var registryErrors);
                 foreach (var e in registryErrors)
                 {

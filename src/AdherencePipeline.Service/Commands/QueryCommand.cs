@@ -28,14 +28,14 @@ internal static class QueryCommand
         what.AcceptOnlyFromAmong([.. Measurements.Keys]);
         var participant = new Option<string?>("--participant") { Description = "One participant's code." };
         var arm = new Option<string?>("--arm") { Description = "Every participant of a study arm." };
-        var from = new Option<DateTimeOffset?>("--from") { Description = "From this date or time (ISO 8601, UTC when no offset is given).", CustomParser = ParseTime };
-        var to = new Option<DateTimeOffset?>("--to") { Description = "Up to (not including) this date or time.", CustomParser = ParseTime };
+        var from = new Option<DateTimeOffset?>("--from") { Description = "From this date or time (ISO 8601, UTC when no offset is given).", CustomParser = CommonOptions.ParseTime };
+        var to = new Option<DateTimeOffset?>("--to") { Description = "Up to (not including) this date or time.", CustomParser = CommonOptions.ParseTime };
         var period = new Option<string>("--period") { Description = "For adherence: week or day.", DefaultValueFactory = _ => "week" };
         period.AcceptOnlyFromAmong("week", "day");
         var format = new Option<string>("--format") { Description = "table, csv or json.", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "csv", "json");
-        var url = new Option<Uri?>("--url") { Description = "InfluxDB base URL (default: Influx:Url).", CustomParser = CommonOptions.ParseUri };
-        var database = new Option<string?>("--database") { Description = "Database (default: Influx:Database)." };
+        var url = CommonOptions.InfluxUrl();
+        var database = CommonOptions.InfluxDatabase();
         var command = new Command("query", "Print stored sessions, adherence, pain reports, activity or bouts.")
         {
             what, participant, arm, from, to, period, format, url, database,
@@ -47,10 +47,7 @@ internal static class QueryCommand
             InfluxConnectionOptions connection;
             try
             {
-                connection = InfluxCommand.BindConnection(CommonOptions.Build(parseResult));
-                connection.Url = parseResult.GetValue(url) ?? connection.Url;
-                connection.Database = parseResult.GetValue(database) ?? connection.Database;
-                connection.Validate();
+                connection = CommonOptions.Connection(parseResult, CommonOptions.Build(parseResult), url, database);
             }
             catch (Exception ex) when (ex is ConfigurationException or ArgumentException or InvalidOperationException)
             {
@@ -178,16 +175,4 @@ internal static class QueryCommand
 
     private static string Csv(string value) =>
         value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
-
-    private static DateTimeOffset? ParseTime(System.CommandLine.Parsing.ArgumentResult result)
-    {
-        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
-        {
-            return time;
-        }
-
-        result.AddError($"'{text}' is not an ISO 8601 date or time such as 2026-03-02 or 2026-03-02T08:00:00Z.");
-        return null;
-    }
 }

@@ -37,12 +37,12 @@ internal static class ReplayCommand
         var startOption = new Option<DateTimeOffset?>("--start")
         {
             Description = "Wall-clock time of the first sample, ISO 8601 (default: the recording's own start, else 2026-01-05T09:00:00Z).",
-            CustomParser = ParseStart,
+            CustomParser = CommonOptions.ParseTime,
         };
         var speedOption = new Option<string>("--speed") { Description = "max (default), realtime, or a multiple of real time such as 10.", DefaultValueFactory = _ => "max" };
-        var urlOption = new Option<Uri?>("--url") { Description = "InfluxDB base URL (default: Influx:Url).", CustomParser = CommonOptions.ParseUri };
-        var databaseOption = new Option<string?>("--database") { Description = "Database (default: Influx:Database)." };
-        var createOption = new Option<bool>("--create-database") { Description = "Create the database if it does not exist." };
+        var urlOption = CommonOptions.InfluxUrl();
+        var databaseOption = CommonOptions.InfluxDatabase();
+        var createOption = CommonOptions.CreateDatabase();
         var directoryOption = SensorProfiles.DirectoryOption();
         var modelOption = new Option<string?>("--model")
         {
@@ -66,11 +66,7 @@ internal static class ReplayCommand
             try
             {
                 var configuration = CommonOptions.Build(parseResult);
-                var connection = InfluxCommand.BindConnection(configuration);
-                connection.Url = parseResult.GetValue(urlOption) ?? connection.Url;
-                connection.Database = parseResult.GetValue(databaseOption) ?? connection.Database;
-                connection.CreateDatabase |= parseResult.GetValue(createOption);
-                connection.Validate();
+                var connection = CommonOptions.Connection(parseResult, configuration, urlOption, databaseOption, createOption);
                 var writer = new InfluxWriterOptions();
                 configuration.GetSection(InfluxWriterOptions.SectionName).Bind(writer);
                 request = new ReplayRequest(
@@ -322,16 +318,4 @@ internal static class ReplayCommand
         _ when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var speed) && speed > 0 && double.IsFinite(speed) => speed,
         _ => throw new ArgumentException($"--speed must be max, realtime or a positive number, not '{text}'."),
     };
-
-    private static DateTimeOffset? ParseStart(System.CommandLine.Parsing.ArgumentResult result)
-    {
-        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var start))
-        {
-            return start;
-        }
-
-        result.AddError($"--start '{text}' is not an ISO 8601 time such as 2026-01-05T09:00:00Z.");
-        return null;
-    }
 }

@@ -21,8 +21,8 @@ internal static partial class ReportCommand
         var weekOption = new Option<string?>("--week") { Description = "ISO week, e.g. 2026-W10 (default: the current week in the participant's time zone)." };
         var registryOption = ParticipantRegistryFile.Option();
         var plotOption = new Option<FileInfo?>("--plot") { Description = "Also write an SVG chart of weekly adherence against the prescription with the pain trend." };
-        var urlOption = new Option<Uri?>("--url") { Description = "InfluxDB base URL (default: Influx:Url).", CustomParser = CommonOptions.ParseUri };
-        var databaseOption = new Option<string?>("--database") { Description = "Database (default: Influx:Database)." };
+        var urlOption = CommonOptions.InfluxUrl();
+        var databaseOption = CommonOptions.InfluxDatabase();
         var command = new Command("report", "A participant's weekly report: sessions, minutes in zone, adherence and pain.")
         {
             participantOption, weekOption, registryOption, plotOption, urlOption, databaseOption,
@@ -37,10 +37,7 @@ internal static partial class ReportCommand
             try
             {
                 var configuration = CommonOptions.Build(parseResult);
-                connection = InfluxCommand.BindConnection(configuration);
-                connection.Url = parseResult.GetValue(urlOption) ?? connection.Url;
-                connection.Database = parseResult.GetValue(databaseOption) ?? connection.Database;
-                connection.Validate();
+                connection = CommonOptions.Connection(parseResult, configuration, urlOption, databaseOption);
                 var registry = ParticipantRegistryLoader.Load(ParticipantRegistryFile.Resolve(parseResult, registryOption));
                 var code = parseResult.GetValue(participantOption)!;
                 participant = registry.Find(code) ?? throw new ArgumentException($"Participant '{code}' is not in the registry.");
