@@ -262,6 +262,13 @@ internal static class ModelCommand
         {
             await o.WriteLineAsync(string.Create(C, $"fold {f.Subject,-36} windows {f.Windows,5}  accuracy {f.Accuracy:0.000}  macro-F1 {f.MacroF1:0.000}  live {f.CausalMacroF1:0.000}  Viterbi {f.ViterbiMacroF1:0.000}"));
         }
+
+        foreach (var (source, part) in result.PerSource)
+        {
+            await o.WriteLineAsync();
+            await o.WriteLineAsync($"== {source} subjects only ==");
+            await WriteResultAsync(o, part with { Folds = [] }, json: false, $"{source}: {part.Folds.Count} held-out subjects");
+        }
     }
 
     private static string Short(string label) => label.Length <= 6 ? label : label[..6];
@@ -298,6 +305,21 @@ internal static class ModelCommand
                 }
 
                 w.WriteEndArray();
+            }
+
+            if (result.PerSource.Count > 0)
+            {
+                w.WriteStartObject("per_source");
+                foreach (var (source, part) in result.PerSource)
+                {
+                    w.WriteStartObject(source);
+                    WriteMetrics(w, part.Raw);
+                    w.WriteNumber("macro_f1_causal", Math.Round(part.Causal.MacroF1, 6));
+                    w.WriteNumber("macro_f1_viterbi", Math.Round(part.Viterbi.MacroF1, 6));
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndObject();
             }
 
             w.WriteEndObject();
