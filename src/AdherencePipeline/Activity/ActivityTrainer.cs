@@ -79,14 +79,14 @@ public sealed record ActivityTrainerOptions
     {
         var parameters = new SortedDictionary<string, double>(StringComparer.Ordinal)
         {
-        ["iterations"] = Iterations,
-        ["leaves"] = Leaves,
-        ["learning_rate"] = LearningRate,
-        ["minimum_windows_per_leaf"] = MinimumWindowsPerLeaf,
-        ["feature_fraction"] = Trainer == "lightgbm" ? FeatureFraction : 1,
-        ["l2_regularization"] = Trainer == "lightgbm" ? L2Regularization : 0,
-        ["seed"] = Seed,
-        ["smoothing_pseudo_count"] = TemporalSmoother.PseudoCount,
+            ["iterations"] = Iterations,
+            ["leaves"] = Leaves,
+            ["learning_rate"] = LearningRate,
+            ["minimum_windows_per_leaf"] = MinimumWindowsPerLeaf,
+            ["feature_fraction"] = Trainer == "lightgbm" ? FeatureFraction : 1,
+            ["l2_regularization"] = Trainer == "lightgbm" ? L2Regularization : 0,
+            ["seed"] = Seed,
+            ["smoothing_pseudo_count"] = TemporalSmoother.PseudoCount,
         };
         foreach (var (source, weight) in SourceWeights)
         {
