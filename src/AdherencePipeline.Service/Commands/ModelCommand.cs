@@ -51,12 +51,19 @@ internal static class ModelCommand
 
         public Option<double?> LearningRate { get; } = new("--learning-rate") { Description = "Learning rate (default 0.08)." };
 
+        public Option<string[]> SourceWeights { get; } = new("--source-weight")
+        {
+            Description = "Training weight of one data source's windows, as SOURCE=WEIGHT (e.g. chest-accel-casale=0.1); repeatable; others count 1.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+
         public void AddTo(Command command)
         {
             command.Options.Add(Trainer);
             command.Options.Add(Iterations);
             command.Options.Add(Leaves);
             command.Options.Add(LearningRate);
+            command.Options.Add(SourceWeights);
         }
 
         public ActivityTrainerOptions Bind(ParseResult parseResult)
@@ -68,9 +75,27 @@ internal static class ModelCommand
                 Iterations = parseResult.GetValue(Iterations) ?? defaults.Iterations,
                 Leaves = parseResult.GetValue(Leaves) ?? defaults.Leaves,
                 LearningRate = parseResult.GetValue(LearningRate) ?? defaults.LearningRate,
+                SourceWeights = ParseWeights(parseResult.GetValue(SourceWeights) ?? []),
             };
             options.Validate();
             return options;
+        }
+
+        private static Dictionary<string, double> ParseWeights(string[] values)
+        {
+            var weights = new Dictionary<string, double>(StringComparer.Ordinal);
+            foreach (var value in values)
+            {
+                var parts = value.Split('=', 2);
+                if (parts.Length != 2 || parts[0].Length == 0 || !double.TryParse(parts[1], NumberStyles.Float, C, out var weight))
+                {
+                    throw new ArgumentException($"--source-weight '{value}' is not SOURCE=WEIGHT.");
+                }
+
+                weights[parts[0]] = weight;
+            }
+
+            return weights;
         }
     }
 
@@ -262,6 +287,13 @@ internal static class ModelCommand
         {
             await o.WriteLineAsync(string.Create(C, $"fold {f.Subject,-36} windows {f.Windows,5}  accuracy {f.Accuracy:0.000}  macro-F1 {f.MacroF1:0.000}  live {f.CausalMacroF1:0.000}  Viterbi {f.ViterbiMacroF1:0.000}"));
         }
+
+        foreach (var (source, part) in result.PerSource)
+        {
+            await o.WriteLineAsync();
+            await o.WriteLineAsync($"== {source} subjects only ==");
+            await WriteResultAsync(o, part with { Folds = [] }, json: false, $"{source}: {part.Folds.Count} held-out subjects");
+        }
     }
 
     private static string Short(string label) => label.Length <= 6 ? label : label[..6];
@@ -298,6 +330,21 @@ internal static class ModelCommand
                 }
 
                 w.WriteEndArray();
+            }
+
+            if (result.PerSource.Count > 0)
+            {
+                w.WriteStartObject("per_source");
+                foreach (var (source, part) in result.PerSource)
+                {
+                    w.WriteStartObject(source);
+                    WriteMetrics(w, part.Raw);
+                    w.WriteNumber("macro_f1_causal", Math.Round(part.Causal.MacroF1, 6));
+                    w.WriteNumber("macro_f1_viterbi", Math.Round(part.Viterbi.MacroF1, 6));
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndObject();
             }
 
             w.WriteEndObject();

@@ -16,6 +16,12 @@ public sealed record FoldScore(string Subject, int Windows, double Accuracy, dou
 /// </summary>
 public sealed record EvaluationResult(ActivityMetrics Raw, ActivityMetrics Causal, ActivityMetrics Viterbi, IReadOnlyList<FoldScore> Folds)
 {
+    /// <summary>
+    /// The same figures per data source (the part of a subject id before <c>/</c>), when the windows
+    /// come from more than one: a run over two data sets must show how each fares, not only the blend.
+    /// </summary>
+    public IReadOnlyDictionary<string, EvaluationResult> PerSource { get; init; } = new Dictionary<string, EvaluationResult>(StringComparer.Ordinal);
+
     /// <summary>The summary a model card keeps.</summary>
     public CrossValidationSummary Summarise() => new(
         "leave-one-subject-out",
@@ -75,7 +81,37 @@ public static class ActivityEvaluation
         }
 
         progress?.Report(new EvaluationProgress(subjects.Count, subjects.Count, "done"));
-        return new EvaluationResult(Metrics(all, s => s.Raw), Metrics(all, s => s.Causal), Metrics(all, s => s.Viterbi), folds);
+        return new EvaluationResult(Metrics(all, s => s.Raw), Metrics(all, s => s.Causal), Metrics(all, s => s.Viterbi), folds)
+        {
+            PerSource = BySource(all, folds),
+        };
+    }
+
+    /// <summary>The data source of a subject id (<c>source/subject</c>).</summary>
+    public static string SourceOf(string subject)
+    {
+        ArgumentNullException.ThrowIfNull(subject);
+        var slash = subject.IndexOf('/', StringComparison.Ordinal);
+        return slash < 0 ? subject : subject[..slash];
+    }
+
+    private static Dictionary<string, EvaluationResult> BySource(List<Scored> all, List<FoldScore> folds)
+    {
+        var sources = all.Select(s => SourceOf(s.Subject)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var result = new Dictionary<string, EvaluationResult>(StringComparer.Ordinal);
+        if (sources.Count < 2)
+        {
+            return result;
+        }
+
+        foreach (var source in sources)
+        {
+            var part = all.Where(s => SourceOf(s.Subject) == source).ToList();
+            result[source] = new EvaluationResult(
+                Metrics(part, s => s.Raw), Metrics(part, s => s.Causal), Metrics(part, s => s.Viterbi), [.. folds.Where(f => SourceOf(f.Subject) == source)]);
+        }
+
+        return result;
     }
 
     private static List<Scored> Score(ActivityModel model, IReadOnlyList<LabelledWindow> windows)

@@ -13,6 +13,19 @@ public sealed class ActivityInput
     public float[] Features { get; set; } = [];
 }
 
+/// <summary>One training row: the inputs, the class name, and how much the window counts.</summary>
+public sealed class ActivityTrainingInput
+{
+    /// <summary>The class name (<see cref="ActivityTaxonomy.Names"/>).</summary>
+    public string Label { get; set; } = string.Empty;
+
+    /// <summary>The classifier's inputs (<see cref="ActivityFeatures.Names"/>).</summary>
+    public float[] Features { get; set; } = [];
+
+    /// <summary>The window's weight in training (1 unless its data source is down-weighted).</summary>
+    public float Weight { get; set; } = 1;
+}
+
 /// <summary>ML.NET's output row: one score per class, in class order.</summary>
 public sealed class ActivityOutput
 {
@@ -58,6 +71,19 @@ public static class ActivityModelSchema
         return ml.Data.LoadFromEnumerable(
             windows.Select(w => new ActivityInput { Label = ActivityTaxonomy.Name(w.Label), Features = w.Features }),
             Input());
+    }
+
+    /// <summary>An ML.NET data view of labelled windows for training, each with its weight.</summary>
+    public static IDataView LoadForTraining(MLContext ml, IEnumerable<LabelledWindow> windows, Func<LabelledWindow, float> weight)
+    {
+        ArgumentNullException.ThrowIfNull(ml);
+        ArgumentNullException.ThrowIfNull(windows);
+        ArgumentNullException.ThrowIfNull(weight);
+        var definition = SchemaDefinition.Create(typeof(ActivityTrainingInput));
+        definition[nameof(ActivityTrainingInput.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, ActivityFeatures.Count);
+        return ml.Data.LoadFromEnumerable(
+            windows.Select(w => new ActivityTrainingInput { Label = ActivityTaxonomy.Name(w.Label), Features = w.Features, Weight = weight(w) }),
+            definition);
     }
 
     private sealed class ClassName

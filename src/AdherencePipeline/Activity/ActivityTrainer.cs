@@ -35,6 +35,19 @@ public sealed record ActivityTrainerOptions
     /// <summary>Random seed: the same data and options give the same model.</summary>
     public int Seed { get; init; } = 13;
 
+    /// <summary>
+    /// Weight of the windows of a data source in training (sources not named count 1). Lets a second
+    /// data set shape the classes it has without outweighing the one that has all ten.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> SourceWeights { get; init; } = new Dictionary<string, double>(StringComparer.Ordinal);
+
+    /// <summary>The training weight of a window, from its subject's data source.</summary>
+    public float WeightOf(LabelledWindow window)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        return SourceWeights.TryGetValue(ActivityEvaluation.SourceOf(window.Subject), out var weight) ? (float)weight : 1f;
+    }
+
     /// <summary>Checks the values; throws <see cref="ArgumentException"/> naming the wrong one.</summary>
     public void Validate()
     {
@@ -51,20 +64,37 @@ public sealed record ActivityTrainerOptions
         {
             throw new ArgumentOutOfRangeException(nameof(FeatureFraction), FeatureFraction, "The feature fraction lies in (0, 1].");
         }
+
+        foreach (var (source, weight) in SourceWeights)
+        {
+            if (!double.IsFinite(weight) || weight <= 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(SourceWeights), weight, $"The weight of source '{source}' must be a positive number.");
+            }
+        }
     }
 
     /// <summary>The trainer and settings as a model card records them.</summary>
-    public TrainerDescription Describe() => new(Trainer, new SortedDictionary<string, double>(StringComparer.Ordinal)
+    public TrainerDescription Describe()
     {
-        ["iterations"] = Iterations,
-        ["leaves"] = Leaves,
-        ["learning_rate"] = LearningRate,
-        ["minimum_windows_per_leaf"] = MinimumWindowsPerLeaf,
-        ["feature_fraction"] = Trainer == "lightgbm" ? FeatureFraction : 1,
-        ["l2_regularization"] = Trainer == "lightgbm" ? L2Regularization : 0,
-        ["seed"] = Seed,
-        ["smoothing_pseudo_count"] = TemporalSmoother.PseudoCount,
-    });
+        var parameters = new SortedDictionary<string, double>(StringComparer.Ordinal)
+        {
+            ["iterations"] = Iterations,
+            ["leaves"] = Leaves,
+            ["learning_rate"] = LearningRate,
+            ["minimum_windows_per_leaf"] = MinimumWindowsPerLeaf,
+            ["feature_fraction"] = Trainer == "lightgbm" ? FeatureFraction : 1,
+            ["l2_regularization"] = Trainer == "lightgbm" ? L2Regularization : 0,
+            ["seed"] = Seed,
+            ["smoothing_pseudo_count"] = TemporalSmoother.PseudoCount,
+        };
+        foreach (var (source, weight) in SourceWeights)
+        {
+            parameters["source_weight:" + source] = weight;
+        }
+
+        return new(Trainer, parameters);
+    }
 }
 
 /// <summary>
@@ -85,7 +115,7 @@ public static class ActivityTrainer
         }
 
         var ml = new MLContext(options.Seed);
-        var data = ActivityModelSchema.Load(ml, windows);
+        var data = ActivityModelSchema.LoadForTraining(ml, windows, options.WeightOf);
         var transformer = ActivityModelSchema.MapLabel(ml).Append(Estimator(ml, options)).Fit(data);
         var smoother = TemporalSmoother.Learn(SubjectSequences(windows).Select(s => (IReadOnlyList<ActivityClass>)[.. s.Select(w => w.Label)]), ActivityTaxonomy.Count);
         var perClass = new SortedDictionary<string, int>(StringComparer.Ordinal);
@@ -141,6 +171,7 @@ public static class ActivityTrainer
             LearningRate = o.LearningRate,
             MinimumExampleCountPerLeaf = o.MinimumWindowsPerLeaf,
             UseSoftmax = true,
+            ExampleWeightColumnName = nameof(ActivityTrainingInput.Weight),
             Seed = o.Seed,
             Silent = true,
             Booster = new GradientBooster.Options
@@ -157,6 +188,7 @@ public static class ActivityTrainer
                 LearningRate = o.LearningRate,
                 MinimumExampleCountPerLeaf = o.MinimumWindowsPerLeaf,
                 Seed = o.Seed,
+                ExampleWeightColumnName = nameof(ActivityTrainingInput.Weight),
             }),
             useProbabilities: true),
         _ => throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Unknown trainer '{o.Trainer}'."), nameof(o)),
