@@ -48,6 +48,8 @@ public sealed partial class InfluxLineWriter : IAsyncDisposable
     private int _disposed;
     private bool _outage;
     private DateTimeOffset _outageStarted;
+    private string? _spoolFault;
+    private long _spoolFailures;
 
     /// <summary>
     /// Opens the spool (delivering whatever an earlier run left in it first) and starts writing.
@@ -117,7 +119,11 @@ public sealed partial class InfluxLineWriter : IAsyncDisposable
         _spool.PendingBatches,
         _spool.PendingBytes,
         _spool.OldestPendingSpooledAt,
-        Volatile.Read(ref _outage));
+        Volatile.Read(ref _outage))
+    {
+        SpoolFault = Volatile.Read(ref _spoolFault),
+        SpoolFailures = Interlocked.Read(ref _spoolFailures),
+    };
 
     /// <summary>
     /// Writes what is queued to the spool, then tries for up to <see cref="InfluxWriterOptions.ShutdownTimeout"/>
@@ -255,6 +261,7 @@ public sealed partial class InfluxLineWriter : IAsyncDisposable
                 Interlocked.Exchange(ref _lastSpooled, _spool.Append(lines.Span, lineCount));
                 if (backoff.Attempt > 0)
                 {
+                    Volatile.Write(ref _spoolFault, null);
                     LogSpoolRecovered(_logger, _spool.Directory, backoff.Attempt);
                 }
 
@@ -266,6 +273,8 @@ public sealed partial class InfluxLineWriter : IAsyncDisposable
                 // The batch stays in memory and the input channel fills, so producers wait: memory
                 // stays bounded and nothing is dropped while the disk is full or read-only.
                 var delay = backoff.NextDelay();
+                Volatile.Write(ref _spoolFault, DescribeSpoolFault(ex));
+                Interlocked.Increment(ref _spoolFailures);
                 if (backoff.Attempt == 1 || backoff.Attempt % 10 == 0)
                 {
                     LogSpoolWriteFailed(_logger, ex, _spool.Directory, lineCount, backoff.Attempt, delay.TotalSeconds);
@@ -302,7 +311,7 @@ public sealed partial class InfluxLineWriter : IAsyncDisposable
         {
             while (true)
             {
-                using var batch = _spool.Peek();
+                using var batch = await PeekSpoolAsync(token).ConfigureAwait(false);
                 if (batch is null)
                 {
                     if (_batcher.IsCompleted && _spool.PendingBatches == 0)
@@ -321,7 +330,7 @@ public sealed partial class InfluxLineWriter : IAsyncDisposable
                     WriteDeadLetters(deadLetters);
                 }
 
-                _spool.Acknowledge(batch.Sequence);
+                await AcknowledgeAsync(batch.Sequence, token).ConfigureAwait(false);
                 Interlocked.Exchange(ref _acknowledged, batch.Sequence);
                 Interlocked.Add(ref _linesAccepted, batch.LineCount - deadLetters.Count);
                 Interlocked.Increment(ref _batchesAccepted);
@@ -336,6 +345,81 @@ public sealed partial class InfluxLineWriter : IAsyncDisposable
             }
         }
     }
+
+    // Reading the spool back can fail like writing it (a disk error, a folder made read-only under
+    // us). The sender must not die of it: it waits and tries again, and the batch stays spooled.
+    private async Task<SpooledBatch?> PeekSpoolAsync(CancellationToken token)
+    {
+        RetryBackoff? backoff = null;
+        while (true)
+        {
+            try
+            {
+                var batch = _spool.Peek();
+                if (backoff is not null)
+                {
+                    Volatile.Write(ref _spoolFault, null);
+                    LogSpoolRecovered(_logger, _spool.Directory, backoff.Attempt);
+                }
+
+                return batch;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                backoff ??= new RetryBackoff(_options.InitialRetryDelay, _options.MaxRetryDelay);
+                var delay = backoff.NextDelay();
+                Volatile.Write(ref _spoolFault, DescribeSpoolFault(ex));
+                Interlocked.Increment(ref _spoolFailures);
+                if (backoff.Attempt == 1 || backoff.Attempt % 10 == 0)
+                {
+                    LogSpoolReadFailed(_logger, ex, _spool.Directory, backoff.Attempt, delay.TotalSeconds);
+                }
+
+                await Task.Delay(delay, _time, token).ConfigureAwait(false);
+            }
+        }
+    }
+
+    // The server has the batch; only the spool's record of that is missing. Until it is written the
+    // batch counts as unsent, so a crash in between resends it, which the server absorbs.
+    private async Task AcknowledgeAsync(long sequence, CancellationToken token)
+    {
+        RetryBackoff? backoff = null;
+        while (true)
+        {
+            try
+            {
+                _spool.Acknowledge(sequence);
+                if (backoff is not null)
+                {
+                    Volatile.Write(ref _spoolFault, null);
+                    LogSpoolRecovered(_logger, _spool.Directory, backoff.Attempt);
+                }
+
+                return;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                backoff ??= new RetryBackoff(_options.InitialRetryDelay, _options.MaxRetryDelay);
+                var delay = backoff.NextDelay();
+                Volatile.Write(ref _spoolFault, DescribeSpoolFault(ex));
+                Interlocked.Increment(ref _spoolFailures);
+                if (backoff.Attempt == 1 || backoff.Attempt % 10 == 0)
+                {
+                    LogSpoolAcknowledgeFailed(_logger, ex, _spool.Directory, sequence, backoff.Attempt, delay.TotalSeconds);
+                }
+
+                await Task.Delay(delay, _time, token).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private string DescribeSpoolFault(Exception ex) => ex switch
+    {
+        SpoolFullException => ex.Message + " Producers wait until the server takes some.",
+        UnauthorizedAccessException => $"The spool folder '{_spool.Directory}' refuses writes (permission denied): {ex.Message}",
+        _ => $"The spool folder '{_spool.Directory}' cannot be written (disk full or read-only?): {ex.Message}",
+    };
 
     private void CompleteFlushWaiters(long acknowledged)
     {
@@ -496,6 +580,12 @@ public sealed partial class InfluxLineWriter : IAsyncDisposable
     [LoggerMessage(EventId = 1008, Level = LogLevel.Critical, Message = "Stopping while the spool {Directory} refuses writes: {Lines} lines could not be stored anywhere and are lost")]
     private static partial void LogPointsLostAtShutdown(ILogger logger, int lines, string directory);
 
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Error, Message = "Cannot read the spool {Directory}; sending waits (attempt {Attempt}, next in {DelaySeconds:0.0} s)")]
+    private static partial void LogSpoolReadFailed(ILogger logger, Exception exception, string directory, int attempt, double delaySeconds);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Error, Message = "Cannot record delivery of batch {Sequence} in the spool {Directory}; sending waits (attempt {Attempt}, next in {DelaySeconds:0.0} s)")]
+    private static partial void LogSpoolAcknowledgeFailed(ILogger logger, Exception exception, string directory, long sequence, int attempt, double delaySeconds);
+
     [LoggerMessage(EventId = 1009, Level = LogLevel.Warning, Message = "{Count} corrupt or cut-short records were found in the spool {Directory} (a crash during an append) and skipped")]
     private static partial void LogCorruptSpoolRecords(ILogger logger, int count, string directory);
 
@@ -510,6 +600,7 @@ public sealed partial class InfluxLineWriter : IAsyncDisposable
 /// <param name="SpoolBytes">Bytes waiting in the spool.</param>
 /// <param name="OldestSpooledAt">When the oldest waiting batch was spooled.</param>
 /// <param name="ServerUnavailable">Whether the last attempt failed.</param>
+/// <remarks><see cref="SpoolFault"/> says what is wrong with the spool folder while it refuses writes, else <c>null</c>.</remarks>
 public sealed record InfluxWriterStatistics(
     long LinesAccepted,
     long BatchesAccepted,
@@ -518,4 +609,11 @@ public sealed record InfluxWriterStatistics(
     int SpoolBatches,
     long SpoolBytes,
     DateTimeOffset? OldestSpooledAt,
-    bool ServerUnavailable);
+    bool ServerUnavailable)
+{
+    /// <summary>Why the spool folder refuses writes or reads (disk full, read-only, permissions), or <c>null</c> when it works.</summary>
+    public string? SpoolFault { get; init; }
+
+    /// <summary>Spool writes or reads that failed and were retried.</summary>
+    public long SpoolFailures { get; init; }
+}

@@ -15,9 +15,12 @@ namespace AdherencePipeline.Storage;
 /// Segment file <c>{first sequence:D20}.seg</c>: the 8-byte magic <c>ADHSPL01</c>, then records of
 /// <c>[int32 payload length][uint32 CRC-32 of the rest][int64 sequence][int64 spooled at, Unix ms]
 /// [int32 line count][payload]</c>, little-endian. A record that is cut short or fails its CRC (a
-/// crash during an append) ends its segment. File <c>ack</c> holds the highest acknowledged sequence
-/// and its CRC-32, replaced atomically by rename. Not thread-safe for more than one appender and one
-/// reader at a time; those two may run concurrently.
+/// crash during an append) ends its segment. File <c>ack</c> holds two 12-byte slots of
+/// <c>[int64 acknowledged sequence][uint32 CRC-32 of it]</c>, written alternately in place; the higher
+/// valid slot counts, so a write torn by a crash costs at most the newest acknowledgement (that batch
+/// is sent again). Writing in place needs no new disk space, so acknowledging, and with it deleting
+/// delivered segments, still works when the disk is full. Not thread-safe for more than one appender
+/// and one reader at a time; those two may run concurrently.
 /// </remarks>
 public sealed class WriteSpool : IDisposable
 {
@@ -25,6 +28,7 @@ public sealed class WriteSpool : IDisposable
     public const long DefaultSegmentBytes = 16 * 1024 * 1024;
 
     private const int HeaderBytes = 28;
+    private const int AckSlotBytes = 12;
     private static readonly byte[] Magic = "ADHSPL01"u8.ToArray();
 
     private readonly object _gate = new();
@@ -34,6 +38,8 @@ public sealed class WriteSpool : IDisposable
     private readonly long _maxBytes;
     private readonly TimeProvider _time;
     private FileStream? _current;
+    private FileStream? _ackFile;
+    private long _ackWrites;
     private long _lastSequence;
     private long _acknowledged;
     private long _pendingBytes;
@@ -83,7 +89,10 @@ public sealed class WriteSpool : IDisposable
     /// <summary>Batches found on disk at open that were cut short or corrupt and could not be recovered.</summary>
     public int CorruptRecordsAtOpen { get; private set; }
 
-    /// <summary>Opens (or creates) the spool in <paramref name="directory"/>, recovering what an earlier process left.</summary>
+    /// <summary>
+    /// Opens (or creates) the spool in <paramref name="directory"/>, recovering what an earlier process left.
+    /// Throws <see cref="IOException"/> naming the folder when it cannot be created, read or written.
+    /// </summary>
     /// <param name="directory">The spool's folder; created if missing.</param>
     /// <param name="segmentBytes">Size at which a new segment file is started.</param>
     /// <param name="maxBytes">Most unacknowledged bytes kept; <see cref="Append"/> refuses beyond it.</param>
@@ -92,9 +101,20 @@ public sealed class WriteSpool : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         ArgumentOutOfRangeException.ThrowIfLessThan(segmentBytes, 1024);
-        System.IO.Directory.CreateDirectory(directory);
         var spool = new WriteSpool(directory, segmentBytes, maxBytes, time ?? TimeProvider.System);
-        spool.Recover();
+        try
+        {
+            System.IO.Directory.CreateDirectory(directory);
+            spool.Recover();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            spool.Dispose();
+            throw new IOException(
+                $"The write spool folder '{directory}' cannot be used: {ex.Message} It must be a writable folder with room to keep " +
+                "batches while InfluxDB is away (Influx:Writer:SpoolDirectory).", ex);
+        }
+
         return spool;
     }
 
@@ -234,6 +254,8 @@ public sealed class WriteSpool : IDisposable
             {
                 segment.Stream.Dispose();
             }
+
+            _ackFile?.Dispose();
         }
     }
 
@@ -279,7 +301,9 @@ public sealed class WriteSpool : IDisposable
 
         segment.Stream.Dispose();
         _current = null;
-        if (segment.LastSequence < segment.FirstSequence)
+        // A segment whose batches are all delivered is only taking space, and on a full disk that
+        // space is what the next append needs.
+        if (segment.LastSequence < segment.FirstSequence || segment.LastSequence <= _acknowledged)
         {
             _segments.Remove(segment);
             TryDelete(segment.Path);
@@ -289,6 +313,7 @@ public sealed class WriteSpool : IDisposable
     private void Recover()
     {
         _acknowledged = ReadAckFile();
+        OpenAckFile();
         _lastSequence = _acknowledged;
         TryDelete(Path.Combine(Directory, "ack.tmp"));
         var files = System.IO.Directory.GetFiles(Directory, "*.seg");
@@ -375,29 +400,63 @@ public sealed class WriteSpool : IDisposable
             return 0;
         }
 
+        // A file of one slot is the older format, read the same way. A slot that fails its CRC is
+        // outside damage or a torn write: resending is safe, skipping is not, so it counts as nothing.
         var bytes = File.ReadAllBytes(path);
-        if (bytes.Length != 12 || Crc32.HashToUInt32(bytes.AsSpan(0, 8)) != BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8)))
+        var acknowledged = 0L;
+        for (var slot = 0; slot + AckSlotBytes <= bytes.Length && slot < 2 * AckSlotBytes; slot += AckSlotBytes)
         {
-            // The rename is atomic, so this is outside damage. Resending everything is safe; skipping is not.
-            return 0;
+            var span = bytes.AsSpan(slot, AckSlotBytes);
+            if (Crc32.HashToUInt32(span[..8]) == BinaryPrimitives.ReadUInt32LittleEndian(span[8..]))
+            {
+                acknowledged = Math.Max(acknowledged, BinaryPrimitives.ReadInt64LittleEndian(span));
+            }
         }
 
-        return BinaryPrimitives.ReadInt64LittleEndian(bytes);
+        return acknowledged;
+    }
+
+    private void OpenAckFile()
+    {
+        var file = new FileStream(Path.Combine(Directory, "ack"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1);
+        try
+        {
+            if (file.Length != 2 * AckSlotBytes)
+            {
+                // Lay both slots out now, while there is room: later writes only overwrite them. The
+                // acknowledged sequence goes into both, so no stale slot can outrank it.
+                Span<byte> bytes = stackalloc byte[2 * AckSlotBytes];
+                WriteAckSlot(bytes[..AckSlotBytes], _acknowledged);
+                WriteAckSlot(bytes[AckSlotBytes..], _acknowledged);
+                file.Position = 0;
+                file.Write(bytes);
+                file.SetLength(bytes.Length);
+                file.Flush(flushToDisk: true);
+            }
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+
+        _ackFile = file;
     }
 
     private void WriteAckFile(long sequence)
     {
-        Span<byte> bytes = stackalloc byte[12];
-        BinaryPrimitives.WriteInt64LittleEndian(bytes, sequence);
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes[8..], Crc32.HashToUInt32(bytes[..8]));
-        var temp = Path.Combine(Directory, "ack.tmp");
-        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1))
-        {
-            file.Write(bytes);
-            file.Flush(flushToDisk: true);
-        }
+        Span<byte> bytes = stackalloc byte[AckSlotBytes];
+        WriteAckSlot(bytes, sequence);
+        _ackFile!.Position = (_ackWrites % 2) * AckSlotBytes;
+        _ackFile.Write(bytes);
+        _ackFile.Flush(flushToDisk: true);
+        _ackWrites++;
+    }
 
-        File.Move(temp, Path.Combine(Directory, "ack"), overwrite: true);
+    private static void WriteAckSlot(Span<byte> slot, long sequence)
+    {
+        BinaryPrimitives.WriteInt64LittleEndian(slot, sequence);
+        BinaryPrimitives.WriteUInt32LittleEndian(slot[8..], Crc32.HashToUInt32(slot[..8]));
     }
 
     private static void TryDelete(string path)
