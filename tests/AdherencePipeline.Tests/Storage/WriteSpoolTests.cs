@@ -156,5 +156,51 @@ public sealed class WriteSpoolTests : IDisposable
         Assert.Equal("a 1\n", Text(head));
     }
 
+    [Fact]
+    public void Open_NewestAckSlotTorn_FallsBackToThePreviousAcknowledgement()
+    {
+        using (var spool = WriteSpool.Open(_directory))
+        {
+            spool.Append("a 1\n"u8, 1);
+            spool.Append("b 2\n"u8, 1);
+            spool.Append("c 3\n"u8, 1);
+            spool.Acknowledge(1);
+            spool.Acknowledge(2);
+        }
+
+        // The second acknowledgement went into the second slot; a crash mid-write leaves it torn.
+        var path = Path.Combine(_directory, "ack");
+        var bytes = File.ReadAllBytes(path);
+        Assert.Equal(24, bytes.Length);
+        bytes[13] ^= 0xFF;
+        File.WriteAllBytes(path, bytes);
+        using var reopened = WriteSpool.Open(_directory);
+
+        Assert.Equal(1, reopened.AcknowledgedSequence);
+        Assert.Equal(2, reopened.PendingBatches);
+        using var head = reopened.Peek()!;
+        Assert.Equal("b 2\n", Text(head));
+    }
+
+    [Fact]
+    public void Open_AckFileOfTheSingleSlotFormat_IsReadAndKept()
+    {
+        Span<byte> slot = stackalloc byte[12];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(slot, 1);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(slot[8..], System.IO.Hashing.Crc32.HashToUInt32(slot[..8]));
+        using (var spool = WriteSpool.Open(_directory))
+        {
+            spool.Append("a 1\n"u8, 1);
+            spool.Append("b 2\n"u8, 1);
+        }
+
+        File.WriteAllBytes(Path.Combine(_directory, "ack"), slot.ToArray());
+        using var reopened = WriteSpool.Open(_directory);
+
+        Assert.Equal(1, reopened.AcknowledgedSequence);
+        using var head = reopened.Peek()!;
+        Assert.Equal("b 2\n", Text(head));
+    }
+
     private static string Text(SpooledBatch batch) => Encoding.UTF8.GetString(batch.Lines.Span);
 }
