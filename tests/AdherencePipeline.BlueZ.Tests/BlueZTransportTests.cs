@@ -70,7 +70,7 @@ public sealed class BlueZTransportTests : IAsyncLifetime
             BlueZ.Notify(Strap, n.Characteristic, n.Payload);
         }
 
-        var frames = await ReadAsync(transport.FrameReader, notifications.Count);
+        var frames = await ReadAsync(transport, notifications.Count);
         Assert.Equal(PolarH10.Start.Select(w => w.Value.ToArray()), BlueZ.Writes.Select(w => w.Value));
         Assert.All(BlueZ.Writes, w => Assert.Equal(("request", GattUuid.PmdControlPoint, false), (w.Type, w.Characteristic, w.Refused)));
         Assert.Equal(
@@ -98,7 +98,7 @@ public sealed class BlueZTransportTests : IAsyncLifetime
             BlueZ.Notify(Strap, n.Characteristic, n.Payload);
         }
 
-        var before = await ReadAsync(transport.FrameReader, half);
+        var before = await ReadAsync(transport, half);
         BlueZ.DropLink(Strap);
         var disconnected = await NextAsync<BleDeviceDisconnected>(events);
         var reconnected = await NextAsync<BleDeviceConnected>(events);
@@ -107,7 +107,7 @@ public sealed class BlueZTransportTests : IAsyncLifetime
             BlueZ.Notify(Strap, n.Characteristic, n.Payload);
         }
 
-        var after = await ReadAsync(transport.FrameReader, notifications.Count - half);
+        var after = await ReadAsync(transport, notifications.Count - half);
         Assert.Equal(notifications.Select(n => n.Payload.ToArray()), before.Concat(after).Select(f => f.Payload.ToArray()));
         Assert.Equal(0, BlueZ.NotificationsDroppedNotNotifying);
         Assert.Equal("Connected=false", disconnected.Reason);
@@ -235,13 +235,21 @@ public sealed class BlueZTransportTests : IAsyncLifetime
         return await NextAsync<T>(events);
     }
 
-    private static async Task<List<RawFrame>> ReadAsync(ChannelReader<RawFrame> reader, int count)
+    private static async Task<List<RawFrame>> ReadAsync(BlueZTransport transport, int count)
     {
         using var cts = new CancellationTokenSource(Timeout);
         var frames = new List<RawFrame>(count);
-        while (frames.Count < count)
+        await foreach (var item in transport.ReadAllAsync(cts.Token))
         {
-            frames.Add(await reader.ReadAsync(cts.Token));
+            if (item.IsFrame)
+            {
+                frames.Add(item.Frame);
+            }
+
+            if (frames.Count == count)
+            {
+                break;
+            }
         }
 
         return frames;
