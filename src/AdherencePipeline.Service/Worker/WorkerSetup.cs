@@ -79,6 +79,11 @@ internal sealed record WorkerSetup(
         var devices = new List<BoundDevice>();
         foreach (var participant in registry.Participants)
         {
+            if (!participant.IsEnrolledOn(participant.LocalDate(now)))
+            {
+                continue;
+            }
+
             foreach (var binding in participant.Devices)
             {
                 // DeviceAt applies the participant's own day boundaries (time zone) to the binding's dates.
@@ -105,7 +110,7 @@ internal sealed record WorkerSetup(
 
         if (devices.Count == 0 && errors.Count == 0)
         {
-            errors.Add($"{registry.SourcePath}: no device is bound to a participant on {now.UtcDateTime:yyyy-MM-dd} (UTC); add a binding under a participant's \"devices\" whose dates cover today.");
+            errors.Add($"{registry.SourcePath}: no device is bound to an enrolled participant on {now.UtcDateTime:yyyy-MM-dd} (UTC); add a binding under a participant's \"devices\" whose dates, and the participant's enrolment, cover today.");
         }
 
         return devices;

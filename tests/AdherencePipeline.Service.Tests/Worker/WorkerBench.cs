@@ -54,9 +54,10 @@ internal sealed class WorkerBench : IAsyncDisposable
             new FakeCharacteristic(GattUuid.PmdService, GattUuid.PmdData, ["notify"]),
             new FakeCharacteristic(GattUuid.FromShort(0x180F), GattUuid.FromShort(0x2A19), ["read", "notify"], [87]));
 
-    /// <summary>A registry with P002 (as in the example registry) wearing <see cref="Strap"/> from <paramref name="from"/>.</summary>
-    public string Registry(DateOnly from)
+    /// <summary>A registry with P002 (as in the example registry) wearing <see cref="Strap"/> from <paramref name="from"/> (to <paramref name="to"/>).</summary>
+    public string Registry(DateOnly from, DateOnly? to = null)
     {
+        var until = to is { } end ? $", \"to\": \"{end.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}\"" : "";
         var path = Path.Combine(Folder, "participants.json");
         var date = from.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         File.WriteAllText(path, $$"""
@@ -68,7 +69,7 @@ internal sealed class WorkerBench : IAsyncDisposable
                   "id": "P002", "arm": "exercise", "site": "bergen",
                   "enrolment": { "start": "{{date}}" },
                   "timeZones": [ { "from": "{{date}}", "zone": "Europe/Oslo" } ],
-                  "devices": [ { "address": "{{Strap}}", "profile": "polar-h10", "from": "{{date}}" } ],
+                  "devices": [ { "address": "{{Strap}}", "profile": "polar-h10", "from": "{{date}}"{{until}} } ],
                   "ageYears": 61, "maxHeartRateBpm": 158, "restingHeartRateBpm": 71,
                   "prescriptions": [ { "from": "{{date}}", "sessionsPerWeek": 2, "minutesPerSession": 45, "targetZone": "moderate",
                     "countingClasses": ["walking", "stepper", "cross_trainer", "rowing"] } ]
