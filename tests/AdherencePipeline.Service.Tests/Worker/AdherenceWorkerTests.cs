@@ -86,8 +86,24 @@ public sealed class AdherenceWorkerTests : IClassFixture<InfluxServerFixture>, I
             dropAt = time.GetUtcNow();
             Bench.BlueZ.DropLink(WorkerBench.Strap);
             await Eventually.TrueAsync(() => !Status(transport).Connected, TimeSpan.FromSeconds(10), "the disconnect");
-            time.Advance(outage);
-            await Eventually.TrueAsync(() => Status(transport) is { Connected: true, Connections: 2 }, TimeSpan.FromSeconds(10), "the reconnect");
+            // The reconnect waits on the fake clock; its timer may be armed only after the disconnect is seen,
+            // so the clock moves a second at a time until the strap is back, then to the end of the outage.
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            while (Status(transport) is not { Connected: true, Connections: 2 })
+            {
+                Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), "The strap did not reconnect.");
+                if (time.GetUtcNow() < dropAt + outage)
+                {
+                    time.Advance(TimeSpan.FromSeconds(1));
+                }
+
+                await Task.Delay(20);
+            }
+
+            if (time.GetUtcNow() < dropAt + outage)
+            {
+                time.SetUtcNow(dropAt + outage);
+            }
             resumedAt = time.GetUtcNow();
             var resume = Enumerable.Range(drop, notifications.Count - drop).First(i => Start + notifications[i].Offset >= resumedAt);
             return sent + await StreamAsync(time, transport, notifications, resume, notifications.Count);
@@ -128,10 +144,10 @@ public sealed class AdherenceWorkerTests : IClassFixture<InfluxServerFixture>, I
         {
             // The first two start sequences are refused; the back-off (1 s, then up to 2 s) runs on the fake clock.
             await Eventually.TrueAsync(() => Bench.BlueZ.Writes.Count(w => w.Refused) == 1, TimeSpan.FromSeconds(10), "the first refused write");
-            time.Advance(TimeSpan.FromSeconds(1));
-            await Eventually.TrueAsync(() => Bench.BlueZ.Writes.Count(w => w.Refused) == 2, TimeSpan.FromSeconds(10), "the second refused write");
-            time.Advance(TimeSpan.FromSeconds(2));
-            await Eventually.TrueAsync(() => Status(transport).Connected, TimeSpan.FromSeconds(10), "the connection after the retries");
+            await AdvanceUntilAsync(time, () => Bench.BlueZ.Writes.Count(w => w.Refused) == 2, "the second refused write");
+            var secondAt = time.GetUtcNow();
+            await AdvanceUntilAsync(time, () => Status(transport).Connected, "the connection after the retries");
+            Assert.InRange(time.GetUtcNow() - secondAt, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(2.2));
             Assert.Equal(1, transport.IgnoredDevices);
             var from = Enumerable.Range(0, notifications.Count).First(i => Start + notifications[i].Offset >= time.GetUtcNow());
             return await StreamAsync(time, transport, notifications, from, Math.Min(notifications.Count, from + 200));
@@ -166,6 +182,18 @@ public sealed class AdherenceWorkerTests : IClassFixture<InfluxServerFixture>, I
         Assert.Equal(("2026-W10", 2L), (week.GetString("label"), week.GetInt64("sessions_done")));
         var sessions = await WorkerBench.Query(http, _server.Url, database).QueryAsync("SELECT \"local_date\" FROM \"session\"");
         Assert.Equal(["2026-03-04", "2026-03-05"], Assert.Single(sessions).Rows.Select(r => r.GetString("local_date")));
+    }
+
+    /// <summary>Moves the fake clock on in 100 ms steps until <paramref name="condition"/> holds (a back-off timer may be armed late).</summary>
+    private static async Task AdvanceUntilAsync(FakeTimeProvider time, Func<bool> condition, string what)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"Waited 10 s for {what}.");
+            time.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.Delay(20);
+        }
     }
 
     private static BleDeviceStatus Status(BlueZTransport transport) => transport.GetStatus().Single(s => s.DeviceAddress == WorkerBench.Strap);
