@@ -1,4 +1,5 @@
 using AdherencePipeline.Pipeline;
+using AdherencePipeline.Sensors;
 
 namespace AdherencePipeline.BlueZ;
 
@@ -61,4 +62,20 @@ public sealed record BleDeviceStatusChanged(BleDeviceStatus Status)
 /// <param name="BatteryPercent">Battery level 0–100, if the device offers it (Battery1 or 0x2A19).</param>
 /// <param name="FramesReceived">Notifications received since the transport started.</param>
 /// <param name="Connections">Connections made since the transport started.</param>
-public sealed record BleDeviceStatus(string DeviceAddress, string ProfileId, long TimestampUnixNs, bool Connected, short? RssiDbm, byte? BatteryPercent, long FramesReceived, int Connections);
+/// <param name="FramesDropped">This device's frames dropped because its share of the transport's buffer was full.</param>
+public sealed record BleDeviceStatus(string DeviceAddress, string ProfileId, long TimestampUnixNs, bool Connected, short? RssiDbm, byte? BatteryPercent, long FramesReceived, int Connections, long FramesDropped = 0);
+
+/// <summary>
+/// One item of the transport's data stream: a notification, or the marker of a disconnect. Both travel
+/// through one queue, so a device's disconnect marker always comes after the frames it received before it.
+/// </summary>
+/// <param name="Frame">The notification; <c>default</c> when this item is a disconnect.</param>
+/// <param name="Disconnected">The disconnect, or <c>null</c> when this item is a frame.</param>
+public readonly record struct BleData(RawFrame Frame, BleDeviceDisconnected? Disconnected)
+{
+    /// <summary>The device this item belongs to.</summary>
+    public string DeviceAddress => Disconnected?.DeviceAddress ?? Frame.DeviceAddress;
+
+    /// <summary>Whether this item is a notification (else a disconnect).</summary>
+    public bool IsFrame => Disconnected is null;
+}

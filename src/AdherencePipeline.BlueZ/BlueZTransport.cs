@@ -15,9 +15,11 @@ namespace AdherencePipeline.BlueZ;
 /// Only devices in the allow-list are connected (others are counted in <see cref="IgnoredDevices"/>).
 /// Each bound device runs its own loop: find it, connect, wait for its services, StartNotify, run the
 /// profile's start writes, stream until the link drops, then reconnect after a capped, jittered
-/// back-off. Losing the bus or bluetoothd restarts everything the same way. Frames go through one
-/// bounded channel (<see cref="FrameReader"/> or, equivalently, <see cref="Frames"/>); what happens to
-/// devices goes to <see cref="Events"/>.
+/// back-off. Losing the bus or bluetoothd restarts everything the same way. Frames and disconnect
+/// markers go through one queue, in order per device (<see cref="ReadAllAsync"/>, or as observables
+/// <see cref="Data"/> and <see cref="Frames"/>); each device may hold an equal share of
+/// <see cref="BlueZOptions.FrameChannelCapacity"/>, so a flooding device drops only its own frames.
+/// What happens to devices goes to <see cref="Events"/>.
 /// </summary>
 public sealed class BlueZTransport : IAsyncDisposable
 {
@@ -26,7 +28,8 @@ public sealed class BlueZTransport : IAsyncDisposable
     private readonly Dictionary<string, DeviceSession> _sessions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DeviceSession> _sessionsByPath = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _ignored = new(StringComparer.Ordinal);
-    private readonly Channel<RawFrame> _channel;
+    private readonly Channel<BleData> _channel;
+    private readonly int _deviceShare;
     private readonly Subject<BleDeviceEvent> _events = new();
     private readonly ISubject<BleDeviceEvent> _eventsSync;
     private readonly Random _random;
@@ -80,21 +83,18 @@ public sealed class BlueZTransport : IAsyncDisposable
             throw new ArgumentException(string.Join(Environment.NewLine, errors), nameof(boundDevices));
         }
 
-        _channel = Channel.CreateBounded<RawFrame>(new BoundedChannelOptions(options.FrameChannelCapacity)
-        {
-            // The writer is the D-Bus receive loop, which must never wait: a full buffer drops and counts.
-            FullMode = BoundedChannelFullMode.DropWrite,
-            SingleReader = true,
-            SingleWriter = false,
-        });
+        // The queue itself is unbounded so a disconnect marker is never dropped; frames are bounded
+        // per device instead (counted in Publish), and a device's frames beyond its share are dropped.
+        _channel = Channel.CreateUnbounded<BleData>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
+        _deviceShare = Math.Max(1, options.FrameChannelCapacity / Math.Max(1, _sessions.Count));
         _eventsSync = Subject.Synchronize(_events);
-        Frames = Observable.Create<RawFrame>(async (observer, cancellationToken) =>
+        Data = Observable.Create<BleData>(async (observer, cancellationToken) =>
         {
             try
             {
-                await foreach (var frame in _channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                await foreach (var item in ReadAllAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    observer.OnNext(frame);
+                    observer.OnNext(item);
                 }
 
                 observer.OnCompleted();
@@ -104,13 +104,20 @@ public sealed class BlueZTransport : IAsyncDisposable
                 // Unsubscribed.
             }
         }).Publish().RefCount();
+        Frames = Data.Where(d => d.IsFrame).Select(d => d.Frame);
     }
 
-    /// <summary>Every frame of every bound device, in arrival order; completes after <see cref="StopAsync"/>. Read it or <see cref="Frames"/>, not both.</summary>
-    public ChannelReader<RawFrame> FrameReader => _channel.Reader;
+    /// <summary>
+    /// Frames and disconnect markers of every bound device, in arrival order; completes after <see cref="StopAsync"/>.
+    /// One reader at a time: use this, <see cref="Data"/> or <see cref="Frames"/>.
+    /// </summary>
+    public IObservable<BleData> Data { get; }
 
-    /// <summary>The frames of <see cref="FrameReader"/> as a shared hot observable (for <c>PipelineStages.Decode</c>).</summary>
+    /// <summary>The frames of <see cref="Data"/> alone (for <c>PipelineStages.Decode</c>).</summary>
     public IObservable<RawFrame> Frames { get; }
+
+    /// <summary>The frames a device may hold in the queue before its further frames are dropped.</summary>
+    public int DeviceShare => _deviceShare;
 
     /// <summary>Connections, disconnects (with gap data), refused commands and status changes of bound devices.</summary>
     public IObservable<BleDeviceEvent> Events => _events.AsObservable();
@@ -118,7 +125,7 @@ public sealed class BlueZTransport : IAsyncDisposable
     /// <summary>Distinct unbound devices seen and ignored.</summary>
     public long IgnoredDevices => _ignored.Count;
 
-    /// <summary>Frames dropped because the buffer was full.</summary>
+    /// <summary>Frames dropped because their device's share of the buffer was full (all devices).</summary>
     public long FramesDropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Value changes on characteristics the transport had not mapped to a profile characteristic.</summary>
@@ -142,6 +149,20 @@ public sealed class BlueZTransport : IAsyncDisposable
         }
 
         return Frames.Where(f => f.DeviceAddress == address);
+    }
+
+    /// <summary>Reads the queue: frames and disconnect markers in arrival order, until <see cref="StopAsync"/> completes it.</summary>
+    public async IAsyncEnumerable<BleData> ReadAllAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var item in _channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (item.IsFrame && _sessions.TryGetValue(item.Frame.DeviceAddress, out var session))
+            {
+                session.Dequeued();
+            }
+
+            yield return item;
+        }
     }
 
     /// <summary>The status of every bound device now.</summary>
@@ -193,17 +214,26 @@ public sealed class BlueZTransport : IAsyncDisposable
         _events.Dispose();
     }
 
-    internal void Publish(in RawFrame frame)
+    /// <summary>Queues a frame of <paramref name="session"/> unless the device's share is full; returns whether it was queued.</summary>
+    internal bool Publish(DeviceSession session, in RawFrame frame)
     {
-        if (!_channel.Writer.TryWrite(frame))
+        if (session.TryEnqueue(_deviceShare) && _channel.Writer.TryWrite(new BleData(frame, null)))
         {
-            var dropped = Interlocked.Increment(ref _dropped);
-            if (dropped == 1 || dropped % 1000 == 0)
-            {
-                Log.FramesDropped(Logger, dropped);
-            }
+            return true;
         }
+
+        session.Dequeued();
+        var dropped = Interlocked.Increment(ref _dropped);
+        if (dropped == 1 || dropped % 1000 == 0)
+        {
+            Log.FramesDropped(Logger, dropped);
+        }
+
+        return false;
     }
+
+    /// <summary>Queues a disconnect behind the frames the device sent before it.</summary>
+    internal void Publish(BleDeviceDisconnected disconnected) => _channel.Writer.TryWrite(new BleData(default, disconnected));
 
     internal void Emit(BleDeviceEvent e) => _eventsSync.OnNext(e);
 

@@ -24,6 +24,8 @@ internal sealed class DeviceSession
     private long _frames;
     private long _lastFrameUnixNs;
     private int _connections;
+    private int _queued;
+    private long _dropped;
 
     public DeviceSession(BlueZTransport transport, string address, FirmwareProfile profile, RetryBackoff backoff)
     {
@@ -51,8 +53,23 @@ internal sealed class DeviceSession
     public BleDeviceStatus Status()
     {
         var battery = Volatile.Read(ref _battery);
-        return new BleDeviceStatus(Address, Profile.Id, _transport.NowUnixNs(), _connected, _rssiDbm, battery < 0 ? null : (byte)battery, Interlocked.Read(ref _frames), Volatile.Read(ref _connections));
+        return new BleDeviceStatus(Address, Profile.Id, _transport.NowUnixNs(), _connected, _rssiDbm, battery < 0 ? null : (byte)battery, Interlocked.Read(ref _frames), Volatile.Read(ref _connections), Interlocked.Read(ref _dropped));
     }
+
+    /// <summary>Takes a place in the queue if fewer than <paramref name="share"/> of this device's frames wait there; a refusal is counted as a drop.</summary>
+    public bool TryEnqueue(int share)
+    {
+        if (Interlocked.Increment(ref _queued) <= share)
+        {
+            return true;
+        }
+
+        Interlocked.Increment(ref _dropped);
+        return false;
+    }
+
+    /// <summary>Gives back a place in the queue (the frame was read, or it was dropped).</summary>
+    public void Dequeued() => Interlocked.Decrement(ref _queued);
 
     /// <summary>Connects, streams, and reconnects until <paramref name="cancellationToken"/> is cancelled.</summary>
     public async Task RunAsync(BlueZClient client, CancellationToken stopping, CancellationToken cancellationToken)
@@ -73,7 +90,9 @@ internal sealed class DeviceSession
                 var now = _transport.NowUnixNs();
                 var last = Interlocked.Read(ref _lastFrameUnixNs);
                 Log.DeviceDisconnected(_transport.Logger, Redacted, reason, delay);
-                _transport.Emit(new BleDeviceDisconnected(Address, Profile.Id, now, last, reason, delay));
+                var disconnected = new BleDeviceDisconnected(Address, Profile.Id, now, last, reason, delay);
+                _transport.Publish(disconnected);
+                _transport.Emit(disconnected);
                 _transport.Emit(new BleDeviceStatusChanged(Status()));
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -170,9 +189,11 @@ internal sealed class DeviceSession
             }
 
             var now = _transport.NowUnixNs();
-            _transport.Publish(new RawFrame(Address, uuid, now, bytes));
             Interlocked.Increment(ref _frames);
-            Interlocked.Exchange(ref _lastFrameUnixNs, now);
+            if (_transport.Publish(this, new RawFrame(Address, uuid, now, bytes)))
+            {
+                Interlocked.Exchange(ref _lastFrameUnixNs, now);
+            }
             return;
         }
 

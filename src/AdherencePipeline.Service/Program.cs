@@ -1,3 +1,4 @@
 using AdherencePipeline.Service.Commands;
 
-return await AdherenceCli.CreateRoot().Parse(args).InvokeAsync();
+var parseResult = AdherenceCli.CreateRoot().Parse(args);
+return await parseResult.InvokeAsync(RunCommand.Invocation(parseResult));

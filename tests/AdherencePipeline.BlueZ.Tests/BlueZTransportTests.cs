@@ -13,6 +13,7 @@ public sealed class BlueZTransportTests : IAsyncLifetime
 {
     private const string Strap = "A0:9E:1A:12:34:56";
     private const string Stranger = "A0:9E:1A:65:43:21";
+    private const string SecondStrap = "A0:9E:1A:12:34:57";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
     private DBusDaemon? _daemon;
     private FakeBlueZ? _bluez;
@@ -70,7 +71,7 @@ public sealed class BlueZTransportTests : IAsyncLifetime
             BlueZ.Notify(Strap, n.Characteristic, n.Payload);
         }
 
-        var frames = await ReadAsync(transport.FrameReader, notifications.Count);
+        var frames = await ReadAsync(transport, notifications.Count);
         Assert.Equal(PolarH10.Start.Select(w => w.Value.ToArray()), BlueZ.Writes.Select(w => w.Value));
         Assert.All(BlueZ.Writes, w => Assert.Equal(("request", GattUuid.PmdControlPoint, false), (w.Type, w.Characteristic, w.Refused)));
         Assert.Equal(
@@ -98,7 +99,7 @@ public sealed class BlueZTransportTests : IAsyncLifetime
             BlueZ.Notify(Strap, n.Characteristic, n.Payload);
         }
 
-        var before = await ReadAsync(transport.FrameReader, half);
+        var before = await ReadAsync(transport, half);
         BlueZ.DropLink(Strap);
         var disconnected = await NextAsync<BleDeviceDisconnected>(events);
         var reconnected = await NextAsync<BleDeviceConnected>(events);
@@ -107,7 +108,7 @@ public sealed class BlueZTransportTests : IAsyncLifetime
             BlueZ.Notify(Strap, n.Characteristic, n.Payload);
         }
 
-        var after = await ReadAsync(transport.FrameReader, notifications.Count - half);
+        var after = await ReadAsync(transport, notifications.Count - half);
         Assert.Equal(notifications.Select(n => n.Payload.ToArray()), before.Concat(after).Select(f => f.Payload.ToArray()));
         Assert.Equal(0, BlueZ.NotificationsDroppedNotNotifying);
         Assert.Equal("Connected=false", disconnected.Reason);
@@ -155,6 +156,55 @@ public sealed class BlueZTransportTests : IAsyncLifetime
         Assert.InRange(second.RetryIn, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
         Assert.Equal(1, BlueZ.ConnectCalls(Strap));
         Assert.Equal([true, true, false, false], BlueZ.Writes.Select(w => w.Refused));
+    }
+
+    [Fact]
+    public async Task Transport_OneStrapFloodsTheQueue_DropsOnlyItsOwnFramesAndKeepsItsDisconnectAfterThem()
+    {
+        AddPolar(Strap, "Polar H10 1234ABCD", -58);
+        AddPolar(SecondStrap, "Polar H10 4321DCBA", -61);
+        var options = Options();
+        options.FrameChannelCapacity = 16;
+        var bound = new Dictionary<string, string> { [Strap] = "polar-h10", [SecondStrap] = "polar-h10" };
+        await using var transport = new BlueZTransport(options, [PolarH10], bound, TimeProvider.System, random: new Random(7));
+        var events = Record(transport);
+        await transport.StartAsync(CancellationToken.None);
+        await NextAsync<BleDeviceConnected>(events);
+        await NextAsync<BleDeviceConnected>(events);
+        var notification = Wearable().Notifications[0];
+
+        // Nobody reads yet: the flooding strap fills its half of the queue, the other strap still gets in.
+        for (var i = 0; i < 20; i++)
+        {
+            BlueZ.Notify(Strap, notification.Characteristic, notification.Payload);
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            BlueZ.Notify(SecondStrap, notification.Characteristic, notification.Payload);
+        }
+
+        await Eventually.TrueAsync(() => transport.GetStatus().Sum(s => s.FramesReceived) == 23, Timeout, "every notification received");
+        BlueZ.DropLink(Strap);
+        await NextAsync<BleDeviceDisconnected>(events);
+        var items = new List<BleData>();
+        using var cts = new CancellationTokenSource(Timeout);
+        await foreach (var item in transport.ReadAllAsync(cts.Token))
+        {
+            items.Add(item);
+            if (items.Count == 8 + 3 + 1)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(8, transport.DeviceShare);
+        Assert.Equal(8, items.Count(i => i.IsFrame && i.DeviceAddress == Strap));
+        Assert.Equal(3, items.Count(i => i.IsFrame && i.DeviceAddress == SecondStrap));
+        Assert.Equal(Strap, items.FindLast(i => i.DeviceAddress == Strap).Disconnected?.DeviceAddress);
+        var status = transport.GetStatus().ToDictionary(s => s.DeviceAddress, s => s.FramesDropped);
+        Assert.Equal((12L, 0L), (status[Strap], status[SecondStrap]));
+        Assert.Equal(12, transport.FramesDropped);
     }
 
     private void AddPolar(string address, string name, short rssi) =>
@@ -235,13 +285,21 @@ public sealed class BlueZTransportTests : IAsyncLifetime
         return await NextAsync<T>(events);
     }
 
-    private static async Task<List<RawFrame>> ReadAsync(ChannelReader<RawFrame> reader, int count)
+    private static async Task<List<RawFrame>> ReadAsync(BlueZTransport transport, int count)
     {
         using var cts = new CancellationTokenSource(Timeout);
         var frames = new List<RawFrame>(count);
-        while (frames.Count < count)
+        await foreach (var item in transport.ReadAllAsync(cts.Token))
         {
-            frames.Add(await reader.ReadAsync(cts.Token));
+            if (item.IsFrame)
+            {
+                frames.Add(item.Frame);
+            }
+
+            if (frames.Count == count)
+            {
+                break;
+            }
         }
 
         return frames;

@@ -97,6 +97,18 @@ public sealed class ExerciseSummary
     /// <summary>Exercise time in the prescription's target zone or above, of the classes it counts, ns.</summary>
     public long TargetNs { get; private set; }
 
+    /// <summary>
+    /// A stored session's summary, as far as adherence needs it: span, exercise and target time. Used to
+    /// count sessions stored before a restart; zones, classes and heart rate are not restored.
+    /// </summary>
+    public static ExerciseSummary Restore(long startNs, long endNs, long exerciseNs, long targetNs)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(endNs, startNs);
+        ArgumentOutOfRangeException.ThrowIfNegative(exerciseNs);
+        ArgumentOutOfRangeException.ThrowIfNegative(targetNs);
+        return new ExerciseSummary { StartNs = startNs, EndNs = endNs, ExerciseNs = exerciseNs, TargetNs = targetNs };
+    }
+
     internal void Add(ClassifiedWindow window, Prescription? prescription, IntensityZone target)
     {
         var start = window.SlotStartNs;

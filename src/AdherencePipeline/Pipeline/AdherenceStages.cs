@@ -27,16 +27,18 @@ public static class AdherenceStages
     /// <summary>
     /// Passes every event on and adds bout, session and adherence events for the participant. Windows
     /// that are incomplete count as invalid time (coverage); completing the input closes what is open.
+    /// <paramref name="priorSessions"/> (stored before a restart) count towards adherence with the new ones.
     /// </summary>
-    public static IObservable<PipelineEvent> Sessions(this IObservable<PipelineEvent> events, Participant? participant, string participantCode, BoutOptions? options = null)
+    public static IObservable<PipelineEvent> Sessions(this IObservable<PipelineEvent> events, Participant? participant, string participantCode, BoutOptions? options = null, IReadOnlyList<Session>? priorSessions = null)
     {
         ArgumentNullException.ThrowIfNull(events);
+        var prior = priorSessions ?? [];
         return Observable.Create<PipelineEvent>(observer =>
         {
             var builder = participant is null ? new SessionBuilder(participantCode, options) : new SessionBuilder(participant, options);
             var bouts = new List<Bout>();
             var sessions = new List<Session>();
-            var closed = new List<Session>();
+            var closed = new List<Session>(prior);
             WindowEvent? lastWindow = null;
             var deviceModel = "unknown";
 

@@ -179,13 +179,15 @@ public sealed class RecordingReplay
                         break;
                 }
             })
-            .Analyse(new ParticipantContext(_options.Participant, _options.Reserve ?? _options.Registration?.HeartRateReserve), _options.Signal);
-        if (_options.Model is { } model)
-        {
-            events = events.Classify(() => model).Sessions(_options.Registration, _options.Participant);
-        }
-
-        events = events.Do(e =>
+            .Process(new ParticipantPipelineOptions
+            {
+                Participant = _options.Participant,
+                Reserve = _options.Reserve,
+                Signal = _options.Signal,
+                Model = _options.Model is { } model ? () => model : null,
+                Registration = _options.Registration,
+            })
+            .Do(e =>
             {
                 switch (e)
                 {

@@ -1,14 +1,15 @@
 using System.Globalization;
+using AdherencePipeline.BlueZ;
 using AdherencePipeline.Sensors;
 using Tmds.DBus.Protocol;
 
-namespace AdherencePipeline.BlueZ.Tests;
+namespace AdherencePipeline.Testing;
 
 /// <summary>A GATT characteristic the fake device offers.</summary>
-internal sealed record FakeCharacteristic(Guid Service, Guid Uuid, string[] Flags, byte[]? Value = null);
+public sealed record FakeCharacteristic(Guid Service, Guid Uuid, string[] Flags, byte[]? Value = null);
 
 /// <summary>One WriteValue the fake received.</summary>
-internal sealed record FakeWrite(string Address, Guid Characteristic, byte[] Value, string Type, bool Refused);
+public sealed record FakeWrite(string Address, Guid Characteristic, byte[] Value, string Type, bool Refused);
 
 /// <summary>
 /// A BlueZ-shaped service exported on a real D-Bus: <c>org.bluez</c> with ObjectManager at <c>/</c>,
@@ -17,7 +18,7 @@ internal sealed record FakeWrite(string Address, Guid Characteristic, byte[] Val
 /// <c>Value</c> only while notifying, as BlueZ does; the test drives notifications, link loss and
 /// refused writes, and reads back what the client called.
 /// </summary>
-internal sealed class FakeBlueZ : IPathMethodHandler, IDisposable
+public sealed class FakeBlueZ : IPathMethodHandler, IDisposable
 {
     public const string AdapterPath = "/org/bluez/hci0";
     private readonly DBusConnection _connection;

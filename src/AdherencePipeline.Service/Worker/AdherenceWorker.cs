@@ -1,0 +1,198 @@
+using System.Reactive.Linq;
+using System.Reactive.Threading.Tasks;
+using System.Threading.Channels;
+using AdherencePipeline.Adherence;
+using AdherencePipeline.BlueZ;
+using AdherencePipeline.Pipeline;
+using AdherencePipeline.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AdherencePipeline.Service.Worker;
+
+/// <summary>
+/// The long-running service: the BlueZ transport's data, per participant, through the same stages as
+/// replay into InfluxDB, plus <c>device_status</c> points at every change and every
+/// <see cref="WorkerOptions.StatusInterval"/>. Stopping runs the devices' stop sequences, lets every
+/// stream complete (closing open seconds, windows, bouts and sessions) and flushes the writer.
+/// </summary>
+internal sealed class AdherenceWorker : IHostedService, IAsyncDisposable
+{
+    private readonly WorkerSetup _setup;
+    private readonly BlueZTransport _transport;
+    private readonly InfluxLineWriter _writer;
+    private readonly InfluxQueryClient _query;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Dictionary<string, string> _participantOf;
+    private readonly Channel<BleDeviceStatus> _statuses = Channel.CreateUnbounded<BleDeviceStatus>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly List<Task> _pipelines = [];
+    private readonly CancellationTokenSource _statusStop = new();
+    private IDisposable? _connection;
+    private IDisposable? _statusSubscription;
+    private ITimer? _statusTimer;
+    private Task _statusLoop = Task.CompletedTask;
+    private long _points;
+    private int _disposed;
+
+    public AdherenceWorker(WorkerSetup setup, BlueZTransport transport, InfluxLineWriter writer, InfluxQueryClient query, TimeProvider time, ILogger<AdherenceWorker> logger)
+    {
+        _setup = setup;
+        _transport = transport;
+        _writer = writer;
+        _query = query;
+        _time = time;
+        _logger = logger;
+        _participantOf = setup.Devices.ToDictionary(d => d.Address, d => d.Participant.Id, StringComparer.Ordinal);
+    }
+
+    /// <summary>Points handed to the writer so far (pipeline and device status).</summary>
+    public long Points => Interlocked.Read(ref _points);
+
+    /// <summary>Completes when every participant's stream has completed after a stop.</summary>
+    public Task Completion => Task.WhenAll(_pipelines);
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var data = _transport.Data.Publish();
+        var participants = _setup.Devices.GroupBy(d => d.Participant.Id, StringComparer.Ordinal).ToList();
+        foreach (var devices in participants)
+        {
+            var participant = devices.First().Participant;
+            var prior = await ReadBackAsync(participant, cancellationToken);
+            var merged = devices.Select(d => data.DecodeDevice(d.Profile, d.Address)).Merge();
+            var options = new ParticipantPipelineOptions
+            {
+                Participant = participant.Id,
+                Model = () => _setup.Model,
+                Registration = participant,
+                PriorSessions = prior,
+            };
+            var stored = merged.Process(options)
+                .Store(_writer)
+                .Do(e => Interlocked.Add(ref _points, PipelinePoints.IsStored(e) ? 1 : 0));
+            _pipelines.Add(Observe(participant.Id, stored.DefaultIfEmpty().LastAsync().ToTask(CancellationToken.None)));
+        }
+
+        _statusSubscription = _transport.Events.OfType<BleDeviceStatusChanged>().Subscribe(e => _statuses.Writer.TryWrite(e.Status));
+        _statusLoop = WriteStatusAsync(_statusStop.Token);
+        _statusTimer = _time.CreateTimer(_ => WriteAllStatus(), null, _setup.Worker.StatusInterval, _setup.Worker.StatusInterval);
+        _connection = data.Connect();
+        await _transport.StartAsync(cancellationToken);
+        WriteAllStatus();
+        Log.Started(_logger, participants.Count, _setup.Devices.Count);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        Log.Stopping(_logger);
+        // The transport completes its queue after the stop sequences; the streams then complete and
+        // close what is open, so everything received is stored.
+        await _transport.StopAsync(cancellationToken);
+        await Completion.WaitAsync(cancellationToken);
+        if (_statusTimer is not null)
+        {
+            await _statusTimer.DisposeAsync();
+        }
+
+        _statusSubscription?.Dispose();
+        WriteAllStatus();
+        _statuses.Writer.TryComplete();
+        await _statusLoop.WaitAsync(cancellationToken);
+        try
+        {
+            await _writer.FlushAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Log.FlushIncomplete(_logger);
+        }
+
+        var written = _writer.GetStatistics();
+        Log.Stopped(_logger, Points, written.LinesAccepted, written.SpoolBatches);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // The container disposes the worker once as a singleton and once as the hosted service it also is.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        _connection?.Dispose();
+        _statusSubscription?.Dispose();
+        if (_statusTimer is not null)
+        {
+            await _statusTimer.DisposeAsync();
+        }
+
+        await _statusStop.CancelAsync();
+        _statusStop.Dispose();
+    }
+
+    private void WriteAllStatus()
+    {
+        foreach (var status in _transport.GetStatus())
+        {
+            _statuses.Writer.TryWrite(status);
+        }
+    }
+
+    private async Task WriteStatusAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var status in _statuses.Reader.ReadAllAsync(cancellationToken))
+            {
+                if (_participantOf.TryGetValue(status.DeviceAddress, out var participant))
+                {
+                    await _writer.WriteAsync(DeviceStatusPoints.ToPoint(status, participant), cancellationToken);
+                    Interlocked.Increment(ref _points);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Disposed without a stop.
+        }
+        catch (Exception ex)
+        {
+            Log.StatusFailed(_logger, ex);
+        }
+    }
+
+    private async Task Observe(string participant, Task pipeline)
+    {
+        try
+        {
+            await pipeline;
+        }
+        catch (Exception ex)
+        {
+            // One participant's failure must not stop the others' streams or the service's stop.
+            Log.PipelineFailed(_logger, ex, participant);
+        }
+    }
+
+    private async Task<IReadOnlyList<Session>> ReadBackAsync(Participant participant, CancellationToken cancellationToken)
+    {
+        var history = _setup.Worker.SessionHistory;
+        if (history <= TimeSpan.Zero)
+        {
+            return [];
+        }
+
+        try
+        {
+            var sessions = await StoredSessions.ReadAsync(_query, participant, _time.GetUtcNow() - history, cancellationToken);
+            Log.SessionsReadBack(_logger, participant.Id, sessions.Count, (int)history.TotalDays);
+            return sessions;
+        }
+        catch (Exception ex) when (ex is InfluxQueryException or HttpRequestException)
+        {
+            Log.SessionsNotReadBack(_logger, participant.Id, ex.Message);
+            return [];
+        }
+    }
+}

@@ -1,0 +1,36 @@
+using AdherencePipeline.BlueZ;
+using AdherencePipeline.Storage;
+
+namespace AdherencePipeline.Service.Worker;
+
+/// <summary>How a device's status becomes a <c>device_status</c> point (documented in docs/schema.md).</summary>
+internal static class DeviceStatusPoints
+{
+    /// <summary>The measurement.</summary>
+    public const string Measurement = "device_status";
+
+    /// <summary>The point for <paramref name="status"/> of the device worn by <paramref name="participant"/>.</summary>
+    public static Point ToPoint(BleDeviceStatus status, string participant)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        var builder = Point.For(Measurement)
+            .Tag("participant", participant)
+            .Tag("device", status.DeviceAddress)
+            .Tag("device_model", status.ProfileId)
+            .Field("connected", status.Connected)
+            .Field("frames", status.FramesReceived)
+            .Field("connections", (long)status.Connections)
+            .Field("frames_dropped", status.FramesDropped);
+        if (status.RssiDbm is { } rssi)
+        {
+            builder = builder.Field("rssi_dbm", (long)rssi);
+        }
+
+        if (status.BatteryPercent is { } battery)
+        {
+            builder = builder.Field("battery_pct", (long)battery);
+        }
+
+        return builder.At(status.TimestampUnixNs);
+    }
+}

@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+
+namespace AdherencePipeline.Service.Worker;
+
+/// <summary>The worker's log messages: participant pseudonyms and redacted addresses only, never health data.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 7300, Level = LogLevel.Information, Message = "Worker started: {Participants} participant(s), {Devices} bound device(s)")]
+    public static partial void Started(ILogger logger, int participants, int devices);
+
+    [LoggerMessage(EventId = 7301, Level = LogLevel.Information, Message = "Participant {Participant}: {Sessions} stored session(s) of the last {Days} days read back for adherence")]
+    public static partial void SessionsReadBack(ILogger logger, string participant, int sessions, int days);
+
+    [LoggerMessage(EventId = 7302, Level = LogLevel.Warning, Message = "Participant {Participant}: stored sessions could not be read back ({Reason}); this week's adherence counts only new sessions until the next restart")]
+    public static partial void SessionsNotReadBack(ILogger logger, string participant, string reason);
+
+    [LoggerMessage(EventId = 7303, Level = LogLevel.Error, Message = "Participant {Participant}: the pipeline failed")]
+    public static partial void PipelineFailed(ILogger logger, Exception exception, string participant);
+
+    [LoggerMessage(EventId = 7304, Level = LogLevel.Information, Message = "Worker stopping: closing open windows and sessions, flushing storage")]
+    public static partial void Stopping(ILogger logger);
+
+    [LoggerMessage(EventId = 7305, Level = LogLevel.Information, Message = "Worker stopped: {Points} point(s) queued, {Accepted} accepted by InfluxDB, {Spooled} spooled")]
+    public static partial void Stopped(ILogger logger, long points, long accepted, long spooled);
+
+    [LoggerMessage(EventId = 7306, Level = LogLevel.Warning, Message = "Storage did not take every point before the stop timeout; the rest waits in the spool for the next start")]
+    public static partial void FlushIncomplete(ILogger logger);
+
+    [LoggerMessage(EventId = 7307, Level = LogLevel.Error, Message = "A device status point could not be written")]
+    public static partial void StatusFailed(ILogger logger, Exception exception);
+}
