@@ -25,7 +25,7 @@ internal static class AdherenceCharts
     /// <summary>Bars of weekly adherence % with the 100 % prescription and 80 % satisfactory lines, and mean NRS (0–10) on the right axis.</summary>
     public static string WeeklyAdherence(string participant, IReadOnlyList<WeekBar> weeks)
     {
-        const int width = 640, height = 320, left = 50, right = 50, top = 30, bottom = 50;
+        const int width = 640, height = 320, left = 80, right = 50, top = 30, bottom = 50;
         var plotWidth = width - left - right;
         var plotHeight = height - top - bottom;
         var slot = plotWidth / (double)Math.Max(1, weeks.Count);

@@ -14,12 +14,6 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace AdherencePipeline.Service.Web;
 
-/// <summary>Sign-in form fields.</summary>
-internal sealed record SignInForm(string? Participant, string? Code, string? Token);
-
-/// <summary>Pain form fields, as typed.</summary>
-internal sealed record PainForm(string? Nrs, string? PegPain, string? PegEnjoyment, string? PegActivity, string? Context);
-
 /// <summary>
 /// Server-rendered HTML pages: sign-in, the participant's phone page, the researcher's cohort and
 /// participant pages. Plain forms and SVG, so they work with the keyboard and without script.
@@ -33,19 +27,19 @@ internal static class AdherencePages
         app.MapGet("/", (HttpContext context) => Results.Redirect(
             context.User.IsInRole(WebRegistration.ResearcherRole) ? "/researcher" : context.User.IsInRole(WebRegistration.ParticipantRole) ? "/me" : "/sign-in")).AllowAnonymous();
         app.MapGet("/sign-in", (HttpContext context) => Page(context, "Sign in", SignInBody(context, null))).AllowAnonymous();
-        app.MapPost("/sign-in", async ([FromForm] SignInForm form, HttpContext context) =>
+        app.MapPost("/sign-in", async ([FromForm] string? participant, [FromForm] string? code, [FromForm] string? token, HttpContext context) =>
         {
-            if (!string.IsNullOrEmpty(form.Token))
+            if (!string.IsNullOrEmpty(token))
             {
-                return await SignIn.ResearcherAsync(context, form.Token) ? Results.Redirect("/researcher") : Page(context, "Sign in", SignInBody(context, "That researcher token is not right."), 401);
+                return await SignIn.ResearcherAsync(context, token) ? Results.Redirect("/researcher") : Page(context, "Sign in", SignInBody(context, "That researcher token is not right."), 401);
             }
 
-            if (string.IsNullOrWhiteSpace(form.Participant) || string.IsNullOrEmpty(form.Code))
+            if (string.IsNullOrWhiteSpace(participant) || string.IsNullOrEmpty(code))
             {
                 return Page(context, "Sign in", SignInBody(context, "Enter your participant code and your access code."), 400);
             }
 
-            return await SignIn.ParticipantAsync(context, form.Participant.Trim(), form.Code)
+            return await SignIn.ParticipantAsync(context, participant.Trim(), code)
                 ? Results.Redirect("/me")
                 : Page(context, "Sign in", SignInBody(context, "The participant code or access code is not right."), 401);
         }).AllowAnonymous().RequireRateLimiting(WebRegistration.SignInLimit);
@@ -58,21 +52,21 @@ internal static class AdherencePages
         app.MapGet("/me", async (HttpContext context, ParticipantRegistry registry, AdherenceReader reader, TimeProvider time, string? stored, CancellationToken cancellationToken) =>
             await ParticipantPageAsync(context, registry, reader, time, null, stored == "1" ? "Thank you — your pain report is stored." : null, 200, cancellationToken))
             .RequireAuthorization(WebRegistration.ParticipantPolicy);
-        app.MapPost("/me/pain", async ([FromForm] PainForm form, HttpContext context, ParticipantRegistry registry, AdherenceReader reader, TimeProvider time, CancellationToken cancellationToken) =>
+        app.MapPost("/me/pain", async ([FromForm] string? nrs, [FromForm] string? pegPain, [FromForm] string? pegEnjoyment, [FromForm] string? pegActivity, [FromForm] string? context, HttpContext http, ParticipantRegistry registry, AdherenceReader reader, TimeProvider time, CancellationToken cancellationToken) =>
         {
-            var participant = SignIn.ParticipantOf(context.User)!;
-            var anyPeg = !string.IsNullOrEmpty(form.PegPain) || !string.IsNullOrEmpty(form.PegEnjoyment) || !string.IsNullOrEmpty(form.PegActivity);
-            var peg = anyPeg ? $"{form.PegPain},{form.PegEnjoyment},{form.PegActivity}" : null;
-            var report = PainReport.TryParse(registry, participant, string.IsNullOrEmpty(form.Nrs) ? null : form.Nrs, peg, form.Context, null, time.GetUtcNow(), out var problems);
+            var participant = SignIn.ParticipantOf(http.User)!;
+            var anyPeg = !string.IsNullOrEmpty(pegPain) || !string.IsNullOrEmpty(pegEnjoyment) || !string.IsNullOrEmpty(pegActivity);
+            var peg = anyPeg ? $"{pegPain},{pegEnjoyment},{pegActivity}" : null;
+            var report = PainReport.TryParse(registry, participant, string.IsNullOrEmpty(nrs) ? null : nrs, peg, context, null, time.GetUtcNow(), out var problems);
             if (report is null)
             {
-                return await ParticipantPageAsync(context, registry, reader, time, problems, null, 400, cancellationToken);
+                return await ParticipantPageAsync(http, registry, reader, time, problems, null, 400, cancellationToken);
             }
 
             var problem = await AdherenceApi.StoreAsync(reader, report, cancellationToken);
             return problem is null
                 ? Results.Redirect("/me?stored=1")
-                : Page(context, "Not stored", $"<main><h1>Your report was not stored</h1><p role=\"alert\">{E(problem.ProblemDetails.Detail ?? "")}</p><p>Please try again in a few minutes.</p><p><a href=\"/me\">Back</a></p></main>", problem.StatusCode);
+                : Page(http, "Not stored", $"<main><h1>Your report was not stored</h1><p role=\"alert\">{E(problem.ProblemDetails.Detail ?? "")}</p><p>Please try again in a few minutes.</p><p><a href=\"/me\">Back</a></p></main>", problem.StatusCode);
         }).RequireAuthorization(WebRegistration.ParticipantPolicy);
 
         app.MapGet("/researcher", async (HttpContext context, ParticipantRegistry registry, AdherenceReader reader, TimeProvider time, CancellationToken cancellationToken) =>
