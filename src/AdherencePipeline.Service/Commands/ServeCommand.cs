@@ -16,7 +16,7 @@ internal static class ServeCommand
 {
     public static Command Create()
     {
-        var urls = new Option<string?>("--urls") { Description = "Addresses to listen on, separated by ';' (default: ASPNETCORE_URLS or Web:Urls, else http://127.0.0.1:5080)." };
+        var urls = new Option<string?>("--urls") { Description = "Addresses to listen on, separated by ';' (default: Web:Urls, else http://127.0.0.1:5080)." };
         var command = new Command("serve", "Serve the web API and pages (see docs/web.md).") { urls };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -26,7 +26,7 @@ internal static class ServeCommand
                 var configuration = CommonOptions.Build(parseResult);
                 var builder = WebApplication.CreateSlimBuilder();
                 builder.Configuration.AddConfiguration(configuration);
-                builder.WebHost.UseUrls(parseResult.GetValue(urls) ?? configuration["Web:Urls"] ?? configuration["ASPNETCORE_URLS"] ?? "http://127.0.0.1:5080");
+                builder.WebHost.UseUrls(parseResult.GetValue(urls) ?? configuration["Web:Urls"] ?? "http://127.0.0.1:5080");
                 builder.Services.AddAdherenceWeb(builder.Configuration);
                 app = builder.Build();
                 app.MapAdherenceWeb();
