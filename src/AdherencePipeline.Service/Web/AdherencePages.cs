@@ -26,22 +26,22 @@ internal static class AdherencePages
     {
         app.MapGet("/", (HttpContext context) => Results.Redirect(
             context.User.IsInRole(WebRegistration.ResearcherRole) ? "/researcher" : context.User.IsInRole(WebRegistration.ParticipantRole) ? "/me" : "/sign-in")).AllowAnonymous();
-        app.MapGet("/sign-in", (HttpContext context) => Page(context, "Sign in", SignInBody(context, null))).AllowAnonymous();
+        app.MapGet("/sign-in", (HttpContext context) => Page("Sign in", SignInBody(context, null))).AllowAnonymous();
         app.MapPost("/sign-in", async ([FromForm] string? participant, [FromForm] string? code, [FromForm] string? token, HttpContext context) =>
         {
             if (!string.IsNullOrEmpty(token))
             {
-                return await SignIn.ResearcherAsync(context, token) ? Results.Redirect("/researcher") : Page(context, "Sign in", SignInBody(context, "That researcher token is not right."), 401);
+                return await SignIn.ResearcherAsync(context, token) ? Results.Redirect("/researcher") : Page("Sign in", SignInBody(context, "That researcher token is not right."), 401);
             }
 
             if (string.IsNullOrWhiteSpace(participant) || string.IsNullOrEmpty(code))
             {
-                return Page(context, "Sign in", SignInBody(context, "Enter your participant code and your access code."), 400);
+                return Page("Sign in", SignInBody(context, "Enter your participant code and your access code."), 400);
             }
 
             return await SignIn.ParticipantAsync(context, participant.Trim(), code)
                 ? Results.Redirect("/me")
-                : Page(context, "Sign in", SignInBody(context, "The participant code or access code is not right."), 401);
+                : Page("Sign in", SignInBody(context, "The participant code or access code is not right."), 401);
         }).AllowAnonymous().RequireRateLimiting(WebRegistration.SignInLimit);
         app.MapPost("/sign-out", async (HttpContext context) =>
         {
@@ -66,22 +66,22 @@ internal static class AdherencePages
             var problem = await AdherenceApi.StoreAsync(reader, report, cancellationToken);
             return problem is null
                 ? Results.Redirect("/me?stored=1")
-                : Page(http, "Not stored", $"<main><h1>Your report was not stored</h1><p role=\"alert\">{E(problem.ProblemDetails.Detail ?? "")}</p><p>Please try again in a few minutes.</p><p><a href=\"/me\">Back</a></p></main>", problem.StatusCode);
+                : Page("Not stored", $"<main><h1>Your report was not stored</h1><p role=\"alert\">{E(problem.ProblemDetails.Detail ?? "")}</p><p>Please try again in a few minutes.</p><p><a href=\"/me\">Back</a></p></main>", problem.StatusCode);
         }).RequireAuthorization(WebRegistration.ParticipantPolicy);
 
         app.MapGet("/researcher", async (HttpContext context, ParticipantRegistry registry, AdherenceReader reader, TimeProvider time, CancellationToken cancellationToken) =>
         {
             var rows = await AdherenceApi.CohortAsync(registry, reader, time.GetUtcNow(), cancellationToken);
-            return Page(context, "Cohort", CohortBody(context, registry, rows));
+            return Page("Cohort", CohortBody(context, registry, rows));
         }).RequireAuthorization(WebRegistration.ResearcherPolicy);
         app.MapGet("/researcher/participants/{participant}", async (string participant, HttpContext context, ParticipantRegistry registry, AdherenceReader reader, TimeProvider time, CancellationToken cancellationToken) =>
         {
             if (registry.Find(participant) is not { } p)
             {
-                return Page(context, "Unknown participant", $"<main><h1>Unknown participant</h1><p>'{E(participant)}' is not in the registry.</p><p><a href=\"/researcher\">Cohort</a></p></main>", 404);
+                return Page("Unknown participant", $"<main><h1>Unknown participant</h1><p>'{E(participant)}' is not in the registry.</p><p><a href=\"/researcher\">Cohort</a></p></main>", 404);
             }
 
-            return Page(context, p.Id, await ResearcherParticipantBodyAsync(context, p, reader, time.GetUtcNow(), cancellationToken));
+            return Page(p.Id, await ResearcherParticipantBodyAsync(context, p, reader, time.GetUtcNow(), cancellationToken));
         }).RequireAuthorization(WebRegistration.ResearcherPolicy);
     }
 
@@ -89,7 +89,7 @@ internal static class AdherencePages
     public static Task WriteForbiddenAsync(HttpContext context)
     {
         context.Response.ContentType = "text/html; charset=utf-8";
-        return context.Response.WriteAsync(Layout("Not allowed", "<main><h1>Not allowed</h1><p>You are signed in, but this page is not for you.</p><p><a href=\"/\">Your start page</a></p></main>", null));
+        return context.Response.WriteAsync(Layout("Not allowed", "<main><h1>Not allowed</h1><p>You are signed in, but this page is not for you.</p><p><a href=\"/\">Your start page</a></p></main>"));
     }
 
     private static async Task<IResult> ParticipantPageAsync(HttpContext context, ParticipantRegistry registry, AdherenceReader reader, TimeProvider time,
@@ -144,7 +144,7 @@ internal static class AdherencePages
         }
 
         body.Append(SignOutForm(context)).Append("</main>");
-        return Page(context, "My pain and exercise", body.ToString(), status);
+        return Page("My pain and exercise", body.ToString(), status);
     }
 
     private static string PainFormHtml(HttpContext context, IReadOnlyList<PainReportError>? problems)
@@ -303,13 +303,11 @@ internal static class AdherencePages
         return $"<input type=\"hidden\" name=\"{E(tokens.FormFieldName)}\" value=\"{E(tokens.RequestToken ?? "")}\">";
     }
 
-    private static IResult Page(HttpContext context, string title, string body, int status = 200) =>
-        Results.Content(Layout(title, body, context), "text/html; charset=utf-8", Encoding.UTF8, status);
+    private static IResult Page(string title, string body, int status = 200) =>
+        Results.Content(Layout(title, body), "text/html; charset=utf-8", Encoding.UTF8, status);
 
-    private static string Layout(string title, string body, HttpContext? context)
-    {
-        _ = context;
-        return $$$"""
+    private static string Layout(string title, string body) =>
+        $$$"""
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
             <title>{{{E(title)}}} · AdherencePipeline</title>
@@ -338,7 +336,6 @@ internal static class AdherencePages
             </style></head>
             <body>{{{body}}}</body></html>
             """;
-    }
 
     private static string E(string text) => WebUtility.HtmlEncode(text);
 }

@@ -6,6 +6,7 @@ using AdherencePipeline.Service.Commands;
 using AdherencePipeline.Storage;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
@@ -79,7 +80,9 @@ public static partial class WebRegistration
             cookie.ExpireTimeSpan = web.Value.SignInLifetime;
             cookie.Cookie.SecurePolicy = web.Value.SecureCookies ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
         });
+        // An endpoint without its own policy is closed, so none is open by accident.
         services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
             .AddPolicy(ResearcherPolicy, p => p.RequireRole(ResearcherRole))
             .AddPolicy(ParticipantPolicy, p => p.RequireRole(ParticipantRole).RequireClaim(ClaimTypes.NameIdentifier))
             .AddPolicy(AnyonePolicy, p => p.RequireRole(ResearcherRole, ParticipantRole));
