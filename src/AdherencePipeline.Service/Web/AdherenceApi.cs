@@ -161,7 +161,7 @@ internal static class AdherenceApi
         }
         catch (Exception ex) when (ex is HttpRequestException or InfluxQueryException)
         {
-            return Unavailable(reader);
+            return Unavailable(reader, ex);
         }
     }
 
@@ -206,13 +206,13 @@ internal static class AdherenceApi
         }
         catch (Exception ex) when (ex is HttpRequestException or InfluxQueryException)
         {
-            return Unavailable(reader);
+            return Unavailable(reader, ex);
         }
 
         return outcome.Kind == WriteOutcomeKind.Accepted
             ? null
             : outcome.Kind == WriteOutcomeKind.Retry || outcome.StatusCode is null
-                ? Unavailable(reader)
+                ? Unavailable(reader, null)
                 : TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway, title: "The report was not stored", detail: $"InfluxDB refused it (HTTP {outcome.StatusCode}).");
     }
 
@@ -288,8 +288,10 @@ internal static class AdherenceApi
     private static ProblemHttpResult NotRegistered(string participant) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown participant", detail: $"participant: '{participant}' is not in the registry.");
 
-    private static ProblemHttpResult Unavailable(AdherenceReader reader) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Storage unavailable", detail: $"{reader.Description} did not answer; nothing was read or stored.");
+    // Unreachable and refusing (e.g. the database does not exist yet) are told apart, since only the first passes by itself.
+    private static ProblemHttpResult Unavailable(AdherenceReader reader, Exception? exception) => exception is InfluxQueryException refused
+        ? TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Storage refused the request", detail: $"{reader.Description} answered: {refused.ServerMessage ?? refused.Message}; nothing was read or stored.")
+        : TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Storage unavailable", detail: $"{reader.Description} did not answer; nothing was read or stored.");
 
     private static async Task<IResult> Guard<T>(Func<Task<T>> action)
         where T : IResult
@@ -298,9 +300,13 @@ internal static class AdherenceApi
         {
             return await action();
         }
-        catch (Exception ex) when (ex is HttpRequestException or InfluxQueryException)
+        catch (HttpRequestException)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Storage unavailable", detail: "InfluxDB did not answer.");
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Storage unavailable", detail: "InfluxDB did not answer; nothing was read.");
+        }
+        catch (InfluxQueryException ex)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Storage refused the request", detail: $"InfluxDB answered: {ex.ServerMessage ?? ex.Message}; nothing was read.");
         }
     }
 }

@@ -71,8 +71,15 @@ internal static class AdherencePages
 
         app.MapGet("/researcher", async (HttpContext context, ParticipantRegistry registry, AdherenceReader reader, TimeProvider time, CancellationToken cancellationToken) =>
         {
-            var rows = await AdherenceApi.CohortAsync(registry, reader, time.GetUtcNow(), cancellationToken);
-            return Page("Cohort", CohortBody(context, registry, rows));
+            try
+            {
+                var rows = await AdherenceApi.CohortAsync(registry, reader, time.GetUtcNow(), cancellationToken);
+                return Page("Cohort", CohortBody(context, registry, rows));
+            }
+            catch (Exception ex) when (ex is HttpRequestException or InfluxQueryException)
+            {
+                return StorageUnavailable(reader);
+            }
         }).RequireAuthorization(WebRegistration.ResearcherPolicy);
         app.MapGet("/researcher/participants/{participant}", async (string participant, HttpContext context, ParticipantRegistry registry, AdherenceReader reader, TimeProvider time, CancellationToken cancellationToken) =>
         {
@@ -81,7 +88,14 @@ internal static class AdherencePages
                 return Page("Unknown participant", $"<main><h1>Unknown participant</h1><p>'{E(participant)}' is not in the registry.</p><p><a href=\"/researcher\">Cohort</a></p></main>", 404);
             }
 
-            return Page(p.Id, await ResearcherParticipantBodyAsync(context, p, reader, time.GetUtcNow(), cancellationToken));
+            try
+            {
+                return Page(p.Id, await ResearcherParticipantBodyAsync(context, p, reader, time.GetUtcNow(), cancellationToken));
+            }
+            catch (Exception ex) when (ex is HttpRequestException or InfluxQueryException)
+            {
+                return StorageUnavailable(reader);
+            }
         }).RequireAuthorization(WebRegistration.ResearcherPolicy);
     }
 
@@ -277,6 +291,9 @@ internal static class AdherencePages
 
         return body.Append("</section>").Append(SignOutForm(context)).Append("</main>").ToString();
     }
+
+    private static IResult StorageUnavailable(AdherenceReader reader) =>
+        Page("Storage unavailable", $"<main><h1>Storage unavailable</h1><p role=\"alert\">{E(reader.Description)} did not answer or refused the query. Try again in a few minutes.</p></main>", 503);
 
     private static string SignInBody(HttpContext context, string? error)
     {

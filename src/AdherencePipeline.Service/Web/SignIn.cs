@@ -4,12 +4,13 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace AdherencePipeline.Service.Web;
 
 /// <summary>Checks typed-in secrets and issues the sign-in cookie; decides whose data a caller may see.</summary>
-internal static class SignIn
+internal static partial class SignIn
 {
     // Checked when the participant is unknown, so that a wrong code for a real participant and any code
     // for an unknown one take the same time and the answer does not reveal which codes exist.
@@ -24,6 +25,7 @@ internal static class SignIn
         var matches = WebSecrets.CodeMatches(code, known ? hash : UnknownParticipantHash);
         if (!(known && matches))
         {
+            LogCodeRefused(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SignIn)), known ? participant : "(unknown)", context.Connection.RemoteIpAddress?.ToString());
             return false;
         }
 
@@ -51,6 +53,10 @@ internal static class SignIn
     /// <summary>The signed-in participant's code, or null for a researcher.</summary>
     public static string? ParticipantOf(ClaimsPrincipal user) =>
         user.IsInRole(WebRegistration.ParticipantRole) ? user.FindFirstValue(ClaimTypes.NameIdentifier) : null;
+
+    // The participant code is a pseudonym; the typed code is never logged, and unknown codes are not echoed.
+    [LoggerMessage(EventId = 8002, Level = LogLevel.Warning, Message = "An access code was refused for participant {Participant} (client {Client})")]
+    private static partial void LogCodeRefused(ILogger logger, string participant, string? client);
 
     private static Task IssueAsync(HttpContext context, Claim[] claims) =>
         context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme,

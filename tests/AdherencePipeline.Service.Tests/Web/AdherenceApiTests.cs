@@ -242,6 +242,19 @@ public sealed class AdherenceApiTests : IClassFixture<WebServer>
     }
 
     [Fact]
+    public async Task Read_DatabaseMissing_Is503WithInfluxAnswer()
+    {
+        var url = await _server.StartAsync(_server.InfluxUrl, "never_created", signInAttemptsPerMinute: 10);
+        using var client = _server.Researcher();
+        client.BaseAddress = url;
+
+        using var response = await client.GetAsync(new Uri("/api/participants/P002/sessions", UriKind.Relative));
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable);
+        Assert.Contains("database not found", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Summary_OwnAsParticipant_ShowsThisWeekAgainstTheGoal()
     {
         using var client = await _server.ParticipantAsync();

@@ -35,6 +35,9 @@ public sealed class WebServer : IAsyncLifetime
     /// <summary>The clock the server reads: Friday of ISO week 2026-W10.</summary>
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 3, 6, 12, 0, 0, TimeSpan.Zero));
 
+    /// <summary>The influxd the seeded server reads.</summary>
+    public Uri InfluxUrl => _influx!.Url;
+
     /// <summary>The seeded server's base address.</summary>
     public Uri Url { get; private set; } = null!;
 
