@@ -267,6 +267,45 @@ public sealed class AdherenceApiTests : IClassFixture<WebServer>
         Assert.Single(summary.GetProperty("recentSessions").EnumerateArray());
     }
 
+    [Theory]
+    [InlineData("", "nrs:")]
+    [InlineData("nrs=12", "nrs: expected an integer from 0 to 10, found &#39;12&#39;")]
+    [InlineData("nrs=3&pegPain=4", "peg_enjoyment:")]
+    [InlineData("nrs=3&context=during", "context: expected one of pre, post, daily")]
+    public async Task PainPage_InvalidForm_Is400ListingTheField(string fields, string message)
+    {
+        using var client = await _server.ParticipantAsync();
+        var token = await AntiforgeryTokenAsync(client, "/me");
+
+        using var response = await client.PostAsync(new Uri("/me/pain", UriKind.Relative), Form(token, fields));
+
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(message, html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SignInPage_MissingCode_Is400()
+    {
+        using var client = _server.Anonymous();
+        var token = await AntiforgeryTokenAsync(client, "/sign-in");
+
+        using var response = await client.PostAsync(new Uri("/sign-in", UriKind.Relative), Form(token, "participant=P002"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("Enter your participant code and your access code.", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PainPage_WithoutAntiforgeryToken_Is400AndStoresNothing()
+    {
+        using var client = await _server.ParticipantAsync();
+
+        using var response = await client.PostAsync(new Uri("/me/pain", UriKind.Relative), Form(null, "nrs=3"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
     [Fact]
     public async Task OpenApi_DescribesTheEndpoints()
     {
@@ -278,6 +317,23 @@ public sealed class AdherenceApiTests : IClassFixture<WebServer>
         Assert.True(paths.TryGetProperty("/api/participants/{participant}/pain", out var pain));
         Assert.True(pain.TryGetProperty("post", out _));
         Assert.True(paths.TryGetProperty("/api/cohort", out _));
+    }
+
+    private static async Task<string> AntiforgeryTokenAsync(HttpClient client, string page)
+    {
+        var html = await client.GetStringAsync(new Uri(page, UriKind.Relative));
+        return System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+    }
+
+    private static FormUrlEncodedContent Form(string? token, string fields)
+    {
+        var pairs = fields.Split('&', StringSplitOptions.RemoveEmptyEntries).Select(f => f.Split('=')).Select(kv => new KeyValuePair<string, string>(kv[0], kv[1])).ToList();
+        if (token is not null)
+        {
+            pairs.Add(new("__RequestVerificationToken", token));
+        }
+
+        return new FormUrlEncodedContent(pairs);
     }
 
     // A port nothing listens on: bound, read and released.
