@@ -21,6 +21,8 @@ internal static class AdherenceCli
         root.Subcommands.Add(ModelCommand.Create());
         root.Subcommands.Add(DevicesCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(WebCommand.Create());
         return root;
     }
 }

@@ -1,0 +1,155 @@
+using Microsoft.Playwright;
+
+namespace AdherencePipeline.Service.Tests.Web;
+
+/// <summary>The pages in a real headless Chromium (Debian's <c>chromium</c>, never a downloaded browser); screenshots go to TestResults/web.</summary>
+public sealed class WebPageTests : IClassFixture<WebServer>, IAsyncLifetime
+{
+    private static readonly ViewportSize Phone = new() { Width = 390, Height = 844 }, Desktop = new() { Width = 1280, Height = 900 };
+    private readonly WebServer _server;
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+
+    public WebPageTests(WebServer server) => _server = server;
+
+    /// <summary>The Chromium binary: <c>$CHROMIUM</c>, else <c>/usr/bin/chromium</c>.</summary>
+    private static string Chromium => Environment.GetEnvironmentVariable("CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(Chromium))
+        {
+            throw new InvalidOperationException($"Chromium was not found at '{Chromium}'. Run scripts/test.sh, which installs Debian's 'chromium' package, or set CHROMIUM.");
+        }
+
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = Chromium,
+            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+    }
+
+    [Fact]
+    public async Task ParticipantSubmitsPain_ResearcherSeesItWithTheCharts()
+    {
+        _server.Clock.Advance(TimeSpan.FromMinutes(7));
+        var participant = await NewPageAsync(Phone);
+        await participant.GotoAsync(new Uri(_server.Url, "/me").ToString());
+        Assert.EndsWith("/sign-in?ReturnUrl=%2Fme", participant.Url, StringComparison.Ordinal);
+        await Shot(participant, "sign-in-phone");
+        await SignInAsParticipantAsync(participant, WebServer.P002Code);
+        await Shot(participant, "participant-phone");
+
+        await participant.GetByLabel("After a session").CheckAsync();
+        await participant.Locator("#nrs label").Filter(new() { HasText = "7" }).ClickAsync();
+        await participant.GetByText("Three more questions").ClickAsync();
+        await participant.Locator("#pegPain label").Filter(new() { HasText = "6" }).ClickAsync();
+        await participant.Locator("#pegEnjoyment label").Filter(new() { HasText = "5" }).ClickAsync();
+        // Keyboard use: focus the last PEG item's first option and move along it with the arrow keys.
+        await participant.Locator("#pegActivity input[value='0']").FocusAsync();
+        await participant.Keyboard.PressAsync("ArrowRight");
+        await participant.Keyboard.PressAsync("ArrowRight");
+        await participant.Keyboard.PressAsync("ArrowRight");
+        await participant.Keyboard.PressAsync("ArrowRight");
+        await participant.GetByRole(AriaRole.Button, new() { Name = "Send my report" }).ClickAsync();
+
+        await Assertions.Expect(participant.GetByRole(AriaRole.Status)).ToHaveTextAsync("Thank you — your pain report is stored.");
+        await Assertions.Expect(participant.Locator("progress")).ToBeVisibleAsync();
+        await Shot(participant, "participant-confirmation-phone");
+
+        var researcher = await NewPageAsync(Desktop);
+        await researcher.GotoAsync(new Uri(_server.Url, "/sign-in").ToString());
+        await researcher.GetByLabel("API token").FillAsync(WebServer.ResearcherToken);
+        await researcher.GetByLabel("API token").PressAsync("Enter");
+        await Assertions.Expect(researcher.GetByRole(AriaRole.Heading, new() { Name = "Cohort" })).ToBeVisibleAsync();
+        var row = researcher.GetByRole(AriaRole.Row).Filter(new() { HasText = "P002" });
+        await Assertions.Expect(row).ToContainTextAsync("exercise");
+        await Assertions.Expect(row).ToContainTextAsync("2026-03-04 18:00");
+        await Shot(researcher, "cohort-desktop");
+
+        await researcher.GetByRole(AriaRole.Link, new() { Name = "P002" }).ClickAsync();
+        await Assertions.Expect(researcher.GetByRole(AriaRole.Heading, new() { Name = "Participant P002" })).ToBeVisibleAsync();
+        var newest = researcher.Locator("table.pain-reports tbody tr").First;
+        await Assertions.Expect(newest).ToContainTextAsync("post");
+        await Assertions.Expect(newest.Locator("td").Nth(2)).ToHaveTextAsync("7");
+        await Assertions.Expect(newest.Locator("td").Nth(3)).ToHaveTextAsync("6/5/4");
+        await Assertions.Expect(researcher.Locator("svg .adherence-bar")).ToHaveCountAsync(1);
+        await Assertions.Expect(researcher.Locator("svg .pain-report")).ToHaveCountAsync(2);
+        await Assertions.Expect(researcher.Locator("svg .pain-report title").Last).ToContainTextAsync("post: NRS 7");
+        // The session lasts at least 5 minutes (see the replay tests) and windows start every 2.5 s.
+        Assert.InRange(await researcher.Locator("svg .timeline-window").CountAsync(), 120, 350);
+        await Shot(researcher, "researcher-participant-desktop");
+        await researcher.SetViewportSizeAsync(Phone.Width, Phone.Height);
+        await Shot(researcher, "researcher-participant-phone");
+    }
+
+    [Fact]
+    public async Task WrongAccessCode_IsRefusedAndGrantsNothing()
+    {
+        var page = await NewPageAsync(Phone);
+        await page.GotoAsync(new Uri(_server.Url, "/sign-in").ToString());
+
+        await SignInAsParticipantAsync(page, "123456");
+
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("The participant code or access code is not right.");
+        var me = await page.GotoAsync(new Uri(_server.Url, "/me").ToString());
+        Assert.EndsWith("/sign-in?ReturnUrl=%2Fme", page.Url, StringComparison.Ordinal);
+        Assert.Equal(200, me!.Status);
+        await Shot(page, "sign-in-refused-phone");
+    }
+
+    [Fact]
+    public async Task WrongResearcherToken_IsRefused()
+    {
+        var page = await NewPageAsync(Desktop);
+        await page.GotoAsync(new Uri(_server.Url, "/sign-in").ToString());
+
+        await page.GetByLabel("API token").FillAsync("a-guessed-token-that-is-long-enough");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).Nth(1).ClickAsync();
+
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("That researcher token is not right.");
+        await page.GotoAsync(new Uri(_server.Url, "/researcher").ToString());
+        Assert.EndsWith("/sign-in?ReturnUrl=%2Fresearcher", page.Url, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Participant_OnResearcherPages_IsForbidden()
+    {
+        var page = await NewPageAsync(Phone);
+        await page.GotoAsync(new Uri(_server.Url, "/sign-in").ToString());
+        await SignInAsParticipantAsync(page, WebServer.P002Code);
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Hello P002" })).ToBeVisibleAsync();
+
+        var response = await page.GotoAsync(new Uri(_server.Url, "/researcher/participants/P002").ToString());
+
+        Assert.Equal(403, response!.Status);
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Not allowed" })).ToBeVisibleAsync();
+    }
+
+    private static async Task SignInAsParticipantAsync(IPage page, string code)
+    {
+        await page.GetByLabel("Participant code").FillAsync("P002");
+        await page.GetByLabel("Access code").FillAsync(code);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).First.ClickAsync();
+    }
+
+    private async Task<IPage> NewPageAsync(ViewportSize viewport)
+    {
+        var context = await _browser!.NewContextAsync(new() { ViewportSize = viewport });
+        return await context.NewPageAsync();
+    }
+
+    private static async Task Shot(IPage page, string name) =>
+        await page.ScreenshotAsync(new() { Path = Path.Combine(WebServer.ArtefactDirectory, name + ".png"), FullPage = true });
+}

@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using AdherencePipeline.Service.Tests.Commands;
+using AdherencePipeline.Service.Web;
+
+namespace AdherencePipeline.Service.Tests.Web;
+
+public sealed class WebSecretsTests
+{
+    [Fact]
+    public void HashCode_SameCodeTwice_DiffersBySaltAndBothMatch()
+    {
+        var first = WebSecrets.HashCode("771934");
+        var second = WebSecrets.HashCode("771934");
+
+        Assert.NotEqual(first, second);
+        Assert.True(WebSecrets.CodeMatches("771934", first));
+        Assert.True(WebSecrets.CodeMatches("771934", second));
+        Assert.False(WebSecrets.CodeMatches("771935", first));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("pbkdf2-sha256$210000$bm90IGJhc2U2NA")]
+    [InlineData("pbkdf2-sha256$10$c2FsdHNhbHQ=$aGFzaGhhc2hoYXNoaGFzaA==")]
+    [InlineData("sha1$210000$c2FsdHNhbHQ=$aGFzaGhhc2hoYXNoaGFzaA==")]
+    public void CodeMatches_MalformedHash_IsFalse(string hash)
+    {
+        Assert.False(WebSecrets.CodeMatches("771934", hash));
+        Assert.False(WebSecrets.IsCodeHash(hash));
+    }
+
+    [Fact]
+    public void TokenMatches_OnlyTheHashedToken()
+    {
+        string[] hashes = [WebSecrets.HashToken("first-token-0123456789abcdef"), WebSecrets.HashToken("second-token-0123456789abcdef")];
+
+        Assert.True(WebSecrets.TokenMatches("second-token-0123456789abcdef", hashes));
+        Assert.False(WebSecrets.TokenMatches("third-token-0123456789abcdef", hashes));
+        Assert.Equal("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", WebSecrets.HashToken("test"));
+    }
+
+    [Theory]
+    [InlineData("hash-token", "researcher-token-0123456789abcdef")]
+    [InlineData("hash-code", "771934")]
+    public async Task HashVerb_ReadsTheSecretFromStdinAndPrintsAHashThatMatchesIt(string verb, string secret)
+    {
+        var (exit, output, error) = await RunAdherenceAsync(secret + "\n", "web", verb);
+
+        Assert.True(exit == 0, error);
+        var hash = output.Trim();
+        Assert.DoesNotContain(secret, output, StringComparison.Ordinal);
+        Assert.True(verb == "hash-token" ? WebSecrets.TokenMatches(secret, [hash]) : WebSecrets.CodeMatches(secret, hash));
+    }
+
+    [Fact]
+    public async Task HashVerb_ShortSecret_IsRefused()
+    {
+        var (exit, _, error) = await RunAdherenceAsync("123\n", "web", "hash-code");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("stdin: expected a secret of at least 6 characters", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_ResearcherTokenNotAHash_FailsAtStartNamingTheKey()
+    {
+        var config = Path.Combine(Directory.CreateTempSubdirectory("serve-config-").FullName, "web.json");
+        await File.WriteAllTextAsync(config, $$"""{ "Participants": { "Registry": "{{ParticipantsCommandTests.ExampleRegistry}}" }, "Web": { "ResearcherTokens": ["plain-text-token"] } }""");
+
+        var (exit, _, error) = await CliRunner.RunAsync("serve", "--config", config, "--urls", "http://127.0.0.1:0");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("Web:ResearcherTokens:0: expected a SHA-256 hash", error, StringComparison.Ordinal);
+    }
+
+    // The verbs read standard input, so they run as the real executable in a child process.
+    private static async Task<(int ExitCode, string Output, string Error)> RunAdherenceAsync(string input, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "adherence.dll"));
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(info)!;
+        await process.StandardInput.WriteAsync(input);
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await output, await error);
+    }
+}
