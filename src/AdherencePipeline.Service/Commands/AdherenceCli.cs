@@ -20,6 +20,8 @@ internal static class AdherenceCli
         root.Subcommands.Add(PainCommand.Create());
         root.Subcommands.Add(ModelCommand.Create());
         root.Subcommands.Add(DevicesCommand.Create());
+        root.Subcommands.Add(OutcomesCommand.Create());
+        root.Subcommands.Add(AnalysisCommand.Create());
         return root;
     }
 }
