@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
-ensure_apt_packages influxdb curl python3 ca-certificates dbus
+ensure_apt_packages influxdb curl python3 python3-pandas ca-certificates dbus
 require_dotnet
 
 dotnet restore AdherencePipeline.sln
