@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using AdherencePipeline.Adherence;
+using AdherencePipeline.Charts;
 using AdherencePipeline.Storage;
 
 namespace AdherencePipeline.Service.Commands;
@@ -220,44 +221,33 @@ internal sealed class WeeklyReport
         var c = CultureInfo.InvariantCulture;
         double Y(double percent) => top + plotHeight * (1 - Math.Min(percent, 120) / 120);
         double YPain(double nrs) => top + plotHeight * (1 - nrs / 10);
-        var svg = new StringBuilder();
-        svg.Append(c, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-labelledby=\"title\" font-family=\"sans-serif\" font-size=\"12\">\n");
-        svg.Append(c, $"<title id=\"title\">Weekly adherence of {_participant.Id} against the prescription, with mean pain (NRS)</title>\n");
-        svg.Append(c, $"<rect width=\"{width}\" height=\"{height}\" fill=\"#ffffff\"/>\n");
-        foreach (var (percent, name, dash) in new[] { (100.0, "prescribed", ""), (80.0, "80 %", " stroke-dasharray=\"4 3\"") })
-        {
-            svg.Append(c, $"<line x1=\"{left}\" x2=\"{width - right}\" y1=\"{Y(percent):0.#}\" y2=\"{Y(percent):0.#}\" stroke=\"#555555\"{dash}/><text x=\"{left - 4}\" y=\"{Y(percent) + 4:0.#}\" text-anchor=\"end\" fill=\"#333333\">{name}</text>\n");
-        }
-
-        var painPoints = new List<string>();
+        var chart = new SvgChart(width, height, $"Weekly adherence of {_participant.Id} against the prescription, with mean pain (NRS)");
+        chart.Line(left, Y(100), width - right, Y(100), "#555555").Text(left - 4, Y(100) + 4, "prescribed", "end");
+        chart.Line(left, Y(80), width - right, Y(80), "#555555", dashed: true).Text(left - 4, Y(80) + 4, "80 %", "end");
+        var painPoints = new List<(double X, double Y)>();
         for (var i = 0; i < labels.Count; i++)
         {
             var x = left + i * slot;
             var week = _weeks.FirstOrDefault(w => w.Label == labels[i]);
             if (week.Adherence is { } a)
             {
-                svg.Append(c, $"<rect x=\"{x + slot * 0.15:0.#}\" y=\"{Y(a):0.#}\" width=\"{slot * 0.7:0.#}\" height=\"{Y(0) - Y(a):0.#}\" fill=\"#1f5f99\"><title>{labels[i]}: {a:0} %</title></rect>\n");
+                chart.Rect(x + slot * 0.15, Y(a), slot * 0.7, Y(0) - Y(a), "#1f5f99", string.Create(c, $"{labels[i]}: {a:0} %"));
             }
 
             if (_weeklyPain.TryGetValue(labels[i], out var nrs))
             {
-                painPoints.Add(string.Create(c, $"{x + slot / 2:0.#},{YPain(nrs):0.#}"));
-                svg.Append(c, $"<circle cx=\"{x + slot / 2:0.#}\" cy=\"{YPain(nrs):0.#}\" r=\"4\" fill=\"#b03a2e\"><title>{labels[i]}: mean NRS {nrs:0.0}</title></circle>\n");
+                painPoints.Add((x + slot / 2, YPain(nrs)));
+                chart.Circle(x + slot / 2, YPain(nrs), 4, "#b03a2e", string.Create(c, $"{labels[i]}: mean NRS {nrs:0.0}"));
             }
 
-            svg.Append(c, $"<text x=\"{x + slot / 2:0.#}\" y=\"{height - bottom + 16}\" text-anchor=\"middle\" fill=\"#333333\">{labels[i][5..]}</text>\n");
+            chart.Text(x + slot / 2, height - bottom + 16, labels[i][5..], "middle");
         }
 
-        if (painPoints.Count > 1)
-        {
-            svg.Append(c, $"<polyline points=\"{string.Join(' ', painPoints)}\" fill=\"none\" stroke=\"#b03a2e\" stroke-width=\"2\"/>\n");
-        }
-
-        svg.Append(c, $"<text x=\"{left}\" y=\"{top - 10}\" fill=\"#1f5f99\">adherence % (bars)</text>\n");
-        svg.Append(c, $"<text x=\"{width - right}\" y=\"{top - 10}\" text-anchor=\"end\" fill=\"#b03a2e\">mean pain NRS 0–10 (line)</text>\n");
-        svg.Append(c, $"<line x1=\"{left}\" x2=\"{width - right}\" y1=\"{Y(0):0.#}\" y2=\"{Y(0):0.#}\" stroke=\"#333333\"/>\n");
-        svg.Append("</svg>\n");
-        return svg.ToString();
+        chart.Polyline(painPoints, "#b03a2e");
+        chart.Text(left, top - 10, "adherence % (bars)", fill: "#1f5f99");
+        chart.Text(width - right, top - 10, "mean pain NRS 0–10 (line)", "end", "#b03a2e");
+        chart.Line(left, Y(0), width - right, Y(0), "#333333");
+        return chart.ToString();
     }
 
     private static IEnumerable<InfluxRow> Rows(IReadOnlyList<InfluxSeries> series) => series.SelectMany(s => s.Rows);
