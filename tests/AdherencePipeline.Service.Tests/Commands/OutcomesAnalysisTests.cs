@@ -137,7 +137,7 @@ public sealed class OutcomesAnalysisTests : IClassFixture<InfluxServerFixture>, 
         // Parquet carries the same rows; read back only where pyarrow exists.
         var parquetDir = Path.Combine(_folder, "parquet");
         await Run(["analysis", "export", "--from", "2026-03-02", "--to", "2026-04-05", "--out", parquetDir, "--format", "parquet", .. withRegistry]);
-        Assert.True(new FileInfo(Path.Combine(parquetDir, "participant_weeks.parquet")).Length > 0);
+        await AssertParquetHoldsTheOutcomes(Path.Combine(parquetDir, "participant_outcomes.parquet"));
         if (await PythonAsync("import pyarrow") == 0)
         {
             Assert.Equal(0, await PythonAsync($"""
@@ -190,6 +190,29 @@ public sealed class OutcomesAnalysisTests : IClassFixture<InfluxServerFixture>, 
         var lines = File.ReadAllLines(path);
         var header = lines[0].Split(',');
         return [.. lines.Skip(1).Select(l => header.Zip(l.Split(',')).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal))];
+    }
+
+    private static async Task AssertParquetHoldsTheOutcomes(string path)
+    {
+        await using var parquet = await Parquet.ParquetReader.CreateAsync(path, new Parquet.ParquetOptions { UseDateOnlyTypeForDates = true }, CancellationToken.None);
+        var fields = parquet.Schema.GetDataFields();
+        using var group = parquet.OpenRowGroupReader(0);
+        var n = (int)group.RowCount;
+        Assert.Equal(6, n);
+        var participants = new string[n];
+        var timePoints = new string[n];
+        var pegChange = new double?[n];
+        var whoResponder = new bool?[n];
+        var targets = new DateOnly?[n];
+        await group.ReadAsync(fields.Single(f => f.Name == "participant"), participants, null, CancellationToken.None);
+        await group.ReadAsync(fields.Single(f => f.Name == "time_point"), timePoints, null, CancellationToken.None);
+        await group.ReadAsync<double>(fields.Single(f => f.Name == "peg_3_change"), pegChange, null, CancellationToken.None);
+        await group.ReadAsync<bool>(fields.Single(f => f.Name == "who_5_responder"), whoResponder, null, CancellationToken.None);
+        await group.ReadAsync<DateOnly>(fields.Single(f => f.Name == "target_date"), targets, null, CancellationToken.None);
+        var e01 = Array.FindIndex(participants, p => p == "E01") + 1;
+        Assert.Equal(("E01", "week4", -2.0, true, new DateOnly(2026, 3, 30)), (participants[e01], timePoints[e01], pegChange[e01], whoResponder[e01], targets[e01]));
+        var e02 = Array.FindIndex(participants, p => p == "E02") + 1;
+        Assert.Equal(("E02", "week4", (bool?)null), (participants[e02], timePoints[e02], whoResponder[e02]));
     }
 
     private static async Task AssertPandasReadsWithDeclaredTypes(string folder)
