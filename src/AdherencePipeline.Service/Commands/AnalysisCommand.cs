@@ -167,6 +167,7 @@ internal static class AnalysisCommand
             connection = CommonOptions.Connection(parseResult, CommonOptions.Build(parseResult), url, database);
             registry = ParticipantRegistryLoader.Load(ParticipantRegistryFile.Resolve(parseResult, registryOption));
             instruments = OutcomeInstruments.Load(parseResult, instrumentsOption);
+            OutcomeInstruments.CheckSchedules(registry, instruments);
             from = Date(parseResult.GetValue(fromOption), "--from") ?? (registry.Participants.Count == 0 ? DateOnly.FromDateTime(DateTime.UtcNow) : registry.Participants.Min(p => p.EnrolmentStart));
             to = Date(parseResult.GetValue(toOption), "--to") ?? DateOnly.FromDateTime(DateTime.UtcNow);
             if (to < from)

@@ -38,4 +38,19 @@ internal static class OutcomeInstruments
         var instruments = InstrumentLoader.LoadDirectory(directory, out var errors);
         return errors.Count > 0 ? throw new InstrumentValidationException(errors) : instruments;
     }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the registry entry when a schedule asks for an instrument that is not in the folder.</summary>
+    public static void CheckSchedules(AdherencePipeline.Adherence.ParticipantRegistry registry, IReadOnlyList<Instrument> instruments)
+    {
+        foreach (var (arm, schedule) in registry.OutcomeSchedules)
+        {
+            for (var i = 0; i < schedule.Count; i++)
+            {
+                if (schedule[i].Instruments.FirstOrDefault(id => !instruments.Any(x => x.Id == id)) is { } unknown)
+                {
+                    throw new ArgumentException($"{registry.SourcePath}: $.outcomeSchedules.{arm}[{i}].instruments: '{unknown}' is not one of the instruments ({string.Join(", ", instruments.Select(x => x.Id))})");
+                }
+            }
+        }
+    }
 }

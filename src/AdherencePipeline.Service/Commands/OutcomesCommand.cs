@@ -35,6 +35,7 @@ internal static class OutcomesCommand
                 connection = CommonOptions.Connection(parseResult, CommonOptions.Build(parseResult), url, database);
                 registry = ParticipantRegistryLoader.Load(ParticipantRegistryFile.Resolve(parseResult, registryOption));
                 instruments = OutcomeInstruments.Load(parseResult, instrumentsOption);
+                OutcomeInstruments.CheckSchedules(registry, instruments);
                 if (parseResult.GetValue(date) is { } text)
                 {
                     on = DateOnly.TryParseExact(text, "yyyy-MM-dd", C, DateTimeStyles.None, out var d) ? d : throw new ArgumentException($"--date '{text}' is not a date YYYY-MM-DD.");

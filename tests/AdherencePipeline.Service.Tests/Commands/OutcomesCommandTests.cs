@@ -26,6 +26,17 @@ public sealed class OutcomesCommandTests : IDisposable
         Assert.Contains($"{path}: calm: $.items[1].response.max: expected a value above min (0), found -5", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Due_ScheduleNamesAMissingInstrument_IsRefused()
+    {
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "instruments", "peg-3.json"), Path.Combine(_folder, "peg-3.json"));
+
+        var (exit, _, error) = await CliRunner.RunAsync(["outcomes", "due", "--instruments-dir", _folder, .. Unreachable]);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("$.outcomeSchedules.exercise[0].instruments: 'psfs' is not one of the instruments (peg-3)", error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("P003", "week4", "peg-3", "pain=1,enjoyment=2,activity=3", "time point 'week4' is not in the outcome schedule of arm 'usual_care' (baseline, week12, followup)")]
     [InlineData("P001", "baseline", "eq-5d", "mobility=1", "Instrument 'eq-5d' is not one of peg-3, psfs, who-5.")]
