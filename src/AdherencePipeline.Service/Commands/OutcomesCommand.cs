@@ -60,7 +60,7 @@ internal static class OutcomesCommand
             }
 
             var now = DateTimeOffset.UtcNow;
-            var pending = OutcomeDue.Pending(registry, p => on ?? p.LocalDate(now), p => Answered(stored, p.Id));
+            var pending = OutcomeDue.Pending(registry, p => on ?? p.LocalDate(now), p => OutcomeDue.Answered(stored, p.Id));
             if (pending.Count == 0)
             {
                 await output.WriteLineAsync("no questionnaires due or overdue");
@@ -200,9 +200,6 @@ internal static class OutcomesCommand
         });
         return command;
     }
-
-    private static HashSet<(string TimePoint, string Instrument)> Answered(IReadOnlyList<OutcomeRecord> stored, string participant) =>
-        [.. stored.Where(r => r.Participant == participant).Select(r => (r.TimePoint, r.Instrument))];
 
     private static string Describe(OutcomeRecord r)
     {

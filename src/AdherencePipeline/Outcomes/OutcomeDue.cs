@@ -37,6 +37,13 @@ public sealed record ScheduledAssessment(string Participant, string Arm, Outcome
 /// </summary>
 public static class OutcomeDue
 {
+    /// <summary>The (time point, instrument) pairs stored for a participant, from <see cref="StudyDataReader.OutcomesAsync"/>.</summary>
+    public static IReadOnlySet<(string TimePoint, string Instrument)> Answered(IEnumerable<OutcomeRecord> stored, string participant)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        return stored.Where(r => r.Participant == participant).Select(r => (r.TimePoint, r.Instrument)).ToHashSet();
+    }
+
     /// <summary>Every scheduled assessment of a participant on a local date, in schedule order.</summary>
     /// <param name="registry">The registry holding the schedules.</param>
     /// <param name="participant">The participant.</param>
