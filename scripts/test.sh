@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
-ensure_apt_packages influxdb curl python3 ca-certificates dbus chromium fonts-dejavu-core
+ensure_apt_packages influxdb curl python3 python3-pandas ca-certificates dbus chromium fonts-dejavu-core
 require_dotnet
 
 dotnet restore AdherencePipeline.sln

@@ -23,6 +23,8 @@ internal static class AdherenceCli
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(WebCommand.Create());
+        root.Subcommands.Add(OutcomesCommand.Create());
+        root.Subcommands.Add(AnalysisCommand.Create());
         return root;
     }
 }

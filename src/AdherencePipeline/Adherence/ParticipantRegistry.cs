@@ -1,3 +1,5 @@
+using AdherencePipeline.Outcomes;
+
 namespace AdherencePipeline.Adherence;
 
 /// <summary>
@@ -8,8 +10,10 @@ public sealed class ParticipantRegistry
 {
     private readonly Dictionary<string, Participant> _byId;
 
-    internal ParticipantRegistry(string sourcePath, IReadOnlyList<string> arms, IReadOnlyList<string> sites, IReadOnlyList<Participant> participants)
+    internal ParticipantRegistry(string sourcePath, IReadOnlyList<string> arms, IReadOnlyList<string> sites, IReadOnlyList<Participant> participants,
+        IReadOnlyDictionary<string, IReadOnlyList<OutcomeTimePoint>>? outcomeSchedules = null)
     {
+        OutcomeSchedules = outcomeSchedules ?? new Dictionary<string, IReadOnlyList<OutcomeTimePoint>>();
         SourcePath = sourcePath;
         Arms = arms;
         Sites = sites;
@@ -25,6 +29,13 @@ public sealed class ParticipantRegistry
 
     /// <summary>The study sites declared in the file.</summary>
     public IReadOnlyList<string> Sites { get; }
+
+    /// <summary>Outcome assessments per arm, in order of week; an arm without a schedule has none.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<OutcomeTimePoint>> OutcomeSchedules { get; }
+
+    /// <summary>The outcome schedule of an arm; empty when it has none.</summary>
+    public IReadOnlyList<OutcomeTimePoint> OutcomeSchedule(string arm) =>
+        OutcomeSchedules.TryGetValue(arm, out var schedule) ? schedule : [];
 
     /// <summary>Every participant, in file order.</summary>
     public IReadOnlyList<Participant> Participants { get; }

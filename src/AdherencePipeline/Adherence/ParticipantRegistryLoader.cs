@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
+using AdherencePipeline.Json;
+using AdherencePipeline.Outcomes;
 
 namespace AdherencePipeline.Adherence;
 
@@ -126,7 +128,7 @@ public static class ParticipantRegistryLoader
     }
 
     /// <summary>Walks the JSON, collecting errors instead of stopping at the first.</summary>
-    private sealed class Reader(string file, IReadOnlyCollection<string>? knownProfileIds)
+    private sealed class Reader(string file, IReadOnlyCollection<string>? knownProfileIds) : JsonFieldReader
     {
         private const string RegistryEntry = "registry";
 
@@ -134,7 +136,7 @@ public static class ParticipantRegistryLoader
         private static readonly string[] PersonalKeys =
             ["name", "firstName", "lastName", "fullName", "surname", "email", "e-mail", "mail", "phone", "mobile", "telephone", "birthDate", "dateOfBirth", "dob", "address", "postcode", "zip", "nationalId", "ssn"];
 
-        private static readonly string[] TopLevelKeys = ["$schema", "arms", "sites", "participants"];
+        private static readonly string[] TopLevelKeys = ["$schema", "arms", "sites", "outcomeSchedules", "participants"];
         private static readonly string[] ParticipantKeys =
             ["id", "arm", "site", "enrolment", "timeZones", "devices", "ageYears", "maxHeartRateBpm", "restingHeartRateBpm", "prescriptions"];
 
@@ -153,6 +155,7 @@ public static class ParticipantRegistryLoader
             Known(root, "$", TopLevelKeys);
             var arms = Codes(root, "$", "arms");
             var sites = Codes(root, "$", "sites");
+            var schedules = ReadOutcomeSchedules(root, arms);
             var participants = new List<Participant>();
             if (Property(root, "$", "participants", required: true, out var list) && Expect(list, JsonValueKind.Array, "$.participants", "an array"))
             {
@@ -181,8 +184,83 @@ public static class ParticipantRegistryLoader
 
             CheckDeviceOverlaps(participants);
             return _errors.Count == 0 && arms is not null && sites is not null
-                ? new ParticipantRegistry(file, arms, sites, participants)
+                ? new ParticipantRegistry(file, arms, sites, participants, schedules)
                 : null;
+        }
+
+        // Optional, so registries written before outcome schedules existed still load.
+        private Dictionary<string, IReadOnlyList<OutcomeTimePoint>> ReadOutcomeSchedules(JsonElement root, List<string>? arms)
+        {
+            var schedules = new Dictionary<string, IReadOnlyList<OutcomeTimePoint>>(StringComparer.Ordinal);
+            const string path = "$.outcomeSchedules";
+            if (!Property(root, "$", "outcomeSchedules", required: false, out var element) || !Expect(element, JsonValueKind.Object, path, "an object of arm: [time points]"))
+            {
+                return schedules;
+            }
+
+            foreach (var arm in element.EnumerateObject())
+            {
+                var armPath = $"{path}.{arm.Name}";
+                if (arms is not null && !arms.Contains(arm.Name))
+                {
+                    Error(armPath, $"expected one of the arms declared at $.arms ({string.Join(", ", arms)}), found '{arm.Name}'");
+                    continue;
+                }
+
+                var points = ReadArray(element, path, arm.Name, required: true, ReadTimePoint);
+                if (points is null)
+                {
+                    continue;
+                }
+
+                for (var i = 0; i < points.Count; i++)
+                {
+                    if (points[i] is not { } p)
+                    {
+                        continue;
+                    }
+
+                    if (i > 0 && points[i - 1] is { } prev && p.Week <= prev.Week)
+                    {
+                        Error($"{armPath}[{i}].week", $"expected weeks in increasing order; {armPath}[{i - 1}] is week {prev.Week}, found {p.Week}");
+                    }
+
+                    if (points.FindIndex(o => o?.Id == p.Id) < i)
+                    {
+                        Error($"{armPath}[{i}].id", $"expected each time point once; '{p.Id}' repeats");
+                    }
+                }
+
+                if (points.TrueForAll(p => p is not null))
+                {
+                    schedules[arm.Name] = points.ConvertAll(p => p!);
+                }
+            }
+
+            return schedules;
+        }
+
+        private OutcomeTimePoint? ReadTimePoint(JsonElement element, string path)
+        {
+            if (!Expect(element, JsonValueKind.Object, path, "an object"))
+            {
+                return null;
+            }
+
+            Known(element, path, "id", "week", "windowBeforeDays", "windowAfterDays", "instruments");
+            var id = Property(element, path, "id", required: true, out var idElement) ? Code(idElement, $"{path}.id") : null;
+            var week = Integer(element, path, "week", required: true, 0, 520);
+            var before = Integer(element, path, "windowBeforeDays", required: true, 0, 365);
+            var after = Integer(element, path, "windowAfterDays", required: true, 0, 365);
+            var instruments = ReadArray(element, path, "instruments", required: true, (e, p) => Code(e, p));
+            if (instruments is { Count: 0 })
+            {
+                Error($"{path}.instruments", "expected at least one instrument id");
+            }
+
+            return id is null || week is null || before is null || after is null || instruments is null || instruments.Exists(i => i is null)
+                ? null
+                : new OutcomeTimePoint(id, (int)week, (int)before, (int)after, instruments.ConvertAll(i => i!));
         }
 
         private List<string>? Codes(JsonElement root, string parentPath, string name)
@@ -561,158 +639,13 @@ public static class ParticipantRegistryLoader
             _entry = RegistryEntry;
         }
 
-        private List<T?>? ReadArray<T>(JsonElement parent, string parentPath, string name, bool required, Func<JsonElement, string, T?> read)
-        {
-            var path = $"{parentPath}.{name}";
-            if (!Property(parent, parentPath, name, required, out var element) || !Expect(element, JsonValueKind.Array, path, "an array"))
-            {
-                return null;
-            }
+        protected override void Error(string path, string message) => _errors.Add(new RegistryError(file, _entry, path, message));
 
-            var list = new List<T?>();
-            var i = 0;
-            foreach (var item in element.EnumerateArray())
-            {
-                list.Add(read(item, $"{path}[{i++}]"));
-            }
-
-            return list;
-        }
-
-        private bool Property(JsonElement parent, string parentPath, string name, bool required, out JsonElement element)
-        {
-            if (parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out element))
-            {
-                return true;
-            }
-
-            element = default;
-            if (required)
-            {
-                Error($"{parentPath}.{name}", "expected this required property; it is missing");
-            }
-
-            return false;
-        }
-
-        private void Known(JsonElement element, string path, params string[] names)
-        {
-            foreach (var property in element.EnumerateObject())
-            {
-                if (names.Contains(property.Name))
-                {
-                    continue;
-                }
-
-                if (PersonalKeys.Contains(property.Name, StringComparer.OrdinalIgnoreCase))
-                {
-                    Error($"{path}.{property.Name}", $"personal data such as names, contact details or birth dates must not be stored; remove '{property.Name}' (the registry holds pseudonymous codes only)");
-                }
-                else
-                {
-                    Error($"{path}.{property.Name}", $"expected one of {string.Join(", ", names)}; '{property.Name}' is not a known property");
-                }
-            }
-        }
-
-        private bool Expect(JsonElement element, JsonValueKind kind, string path, string description)
-        {
-            if (element.ValueKind == kind)
-            {
-                return true;
-            }
-
-            Error(path, $"expected {description}, found {Describe(element)}");
-            return false;
-        }
-
-        private string? String(JsonElement parent, string parentPath, string name, bool required)
-        {
-            if (!Property(parent, parentPath, name, required, out var element))
-            {
-                return null;
-            }
-
-            var path = $"{parentPath}.{name}";
-            if (!Expect(element, JsonValueKind.String, path, "a string"))
-            {
-                return null;
-            }
-
-            var value = element.GetString();
-            if (string.IsNullOrWhiteSpace(value))
-            {
-                Error(path, "expected a non-empty string");
-                return null;
-            }
-
-            return value;
-        }
-
-        private DateOnly? Date(JsonElement parent, string parentPath, string name, bool required)
-        {
-            if (!Property(parent, parentPath, name, required, out var element))
-            {
-                return null;
-            }
-
-            if (element.ValueKind == JsonValueKind.String
-                && DateOnly.TryParseExact(element.GetString(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
-            {
-                return date;
-            }
-
-            Error($"{parentPath}.{name}", $"expected a date YYYY-MM-DD, found {Describe(element)}");
-            return null;
-        }
-
-        private long? Integer(JsonElement parent, string parentPath, string name, bool required, long min, long max)
-        {
-            if (!Property(parent, parentPath, name, required, out var element))
-            {
-                return null;
-            }
-
-            var path = $"{parentPath}.{name}";
-            if (element.ValueKind != JsonValueKind.Number || !element.TryGetInt64(out var value) || value < min || value > max)
-            {
-                Error(path, $"expected an integer from {min} to {max}, found {Describe(element)}");
-                return null;
-            }
-
-            return value;
-        }
-
-        private double? Number(JsonElement parent, string parentPath, string name, bool required, double min, double max)
-        {
-            if (!Property(parent, parentPath, name, required, out var element))
-            {
-                return null;
-            }
-
-            var path = $"{parentPath}.{name}";
-            if (element.ValueKind != JsonValueKind.Number || !element.TryGetDouble(out var value) || !double.IsFinite(value) || value < min || value > max)
-            {
-                Error(path, string.Create(CultureInfo.InvariantCulture, $"expected a number from {min} to {max}, found {Describe(element)}"));
-                return null;
-            }
-
-            return value;
-        }
-
-        private void Error(string path, string message) => _errors.Add(new RegistryError(file, _entry, path, message));
+        protected override string UnknownPropertyMessage(string name, IReadOnlyList<string> names) =>
+            PersonalKeys.Contains(name, StringComparer.OrdinalIgnoreCase)
+                ? $"personal data such as names, contact details or birth dates must not be stored; remove '{name}' (the registry holds pseudonymous codes only)"
+                : $"expected one of {string.Join(", ", names)}; '{name}' is not a known property";
 
         private static string Iso(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-
-        private static string Describe(JsonElement element) => element.ValueKind switch
-        {
-            JsonValueKind.String => $"the string \"{element.GetString()}\"",
-            JsonValueKind.Number => $"the number {element.GetRawText()}",
-            JsonValueKind.True or JsonValueKind.False => $"the boolean {element.GetRawText()}",
-            JsonValueKind.Null => "null",
-            JsonValueKind.Array => "an array",
-            JsonValueKind.Object => "an object",
-            _ => "nothing",
-        };
     }
 }

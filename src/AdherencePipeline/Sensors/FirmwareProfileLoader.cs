@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using AdherencePipeline.Json;
 
 namespace AdherencePipeline.Sensors;
 
@@ -156,7 +157,7 @@ public static class FirmwareProfileLoader
     }
 
     /// <summary>Walks the JSON, collecting errors instead of stopping at the first.</summary>
-    private sealed class Reader(string file)
+    private sealed class Reader(string file) : JsonFieldReader
     {
         private readonly List<ProfileError> _errors = [];
 
@@ -591,129 +592,6 @@ public static class FirmwareProfileLoader
             }
         }
 
-        private List<T?>? ReadArray<T>(JsonElement parent, string parentPath, string name, bool required, Func<JsonElement, string, T?> read)
-        {
-            var path = $"{parentPath}.{name}";
-            if (!Property(parent, parentPath, name, required, out var element) || !Expect(element, JsonValueKind.Array, path, "an array"))
-            {
-                return null;
-            }
-
-            var list = new List<T?>();
-            var i = 0;
-            foreach (var item in element.EnumerateArray())
-            {
-                list.Add(read(item, $"{path}[{i++}]"));
-            }
-
-            return list;
-        }
-
-        private bool Property(JsonElement parent, string parentPath, string name, bool required, out JsonElement element)
-        {
-            if (parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out element))
-            {
-                return true;
-            }
-
-            element = default;
-            if (required)
-            {
-                Error($"{parentPath}.{name}", "expected this required property; it is missing");
-            }
-
-            return false;
-        }
-
-        private void Known(JsonElement element, string path, params string[] names)
-        {
-            foreach (var property in element.EnumerateObject())
-            {
-                if (!names.Contains(property.Name))
-                {
-                    var expected = names.Length == 0 ? "no properties" : "one of " + string.Join(", ", names);
-                    Error($"{path}.{property.Name}", $"expected {expected}; '{property.Name}' is not a known property");
-                }
-            }
-        }
-
-        private bool Expect(JsonElement element, JsonValueKind kind, string path, string description)
-        {
-            if (element.ValueKind == kind)
-            {
-                return true;
-            }
-
-            Error(path, $"expected {description}, found {Describe(element)}");
-            return false;
-        }
-
-        private string? String(JsonElement parent, string parentPath, string name, bool required)
-        {
-            if (!Property(parent, parentPath, name, required, out var element))
-            {
-                return null;
-            }
-
-            var path = $"{parentPath}.{name}";
-            if (!Expect(element, JsonValueKind.String, path, "a string"))
-            {
-                return null;
-            }
-
-            var value = element.GetString();
-            if (string.IsNullOrWhiteSpace(value))
-            {
-                Error(path, "expected a non-empty string");
-                return null;
-            }
-
-            return value;
-        }
-
-        private string? Enum(JsonElement parent, string parentPath, string name, bool required, IReadOnlyList<string> allowed) =>
-            Property(parent, parentPath, name, required, out var element) ? Enum(element, $"{parentPath}.{name}", allowed) : null;
-
-        private string? Enum(JsonElement element, string path, IReadOnlyList<string> allowed)
-        {
-            if (!Expect(element, JsonValueKind.String, path, "one of " + string.Join(", ", allowed.Select(a => $"\"{a}\""))))
-            {
-                return null;
-            }
-
-            var value = element.GetString()!;
-            if (!allowed.Contains(value))
-            {
-                Error(path, $"expected one of {string.Join(", ", allowed.Select(a => $"\"{a}\""))}, found \"{value}\"");
-                return null;
-            }
-
-            return value;
-        }
-
-        private long? Integer(JsonElement parent, string parentPath, string name, bool required, long min, long max)
-        {
-            if (!Property(parent, parentPath, name, required, out var element))
-            {
-                return null;
-            }
-
-            var path = $"{parentPath}.{name}";
-            if (element.ValueKind != JsonValueKind.Number || !element.TryGetInt64(out var value))
-            {
-                Error(path, $"expected an integer from {min} to {max}, found {Describe(element)}");
-                return null;
-            }
-
-            if (value < min || value > max)
-            {
-                Error(path, $"expected an integer from {min} to {max}, found {value}");
-                return null;
-            }
-
-            return value;
-        }
-
         private double? Number(JsonElement parent, string parentPath, string name, bool required, bool positive)
         {
             if (!Property(parent, parentPath, name, required, out var element))
@@ -737,22 +615,6 @@ public static class FirmwareProfileLoader
             return value;
         }
 
-        private bool? Boolean(JsonElement parent, string parentPath, string name, bool required)
-        {
-            if (!Property(parent, parentPath, name, required, out var element))
-            {
-                return null;
-            }
-
-            if (element.ValueKind is JsonValueKind.True or JsonValueKind.False)
-            {
-                return element.GetBoolean();
-            }
-
-            Error($"{parentPath}.{name}", $"expected true or false, found {Describe(element)}");
-            return null;
-        }
-
         private Guid? Uuid(JsonElement element, string path)
         {
             if (element.ValueKind == JsonValueKind.String && GattUuid.TryParse(element.GetString(), out var uuid))
@@ -764,18 +626,7 @@ public static class FirmwareProfileLoader
             return null;
         }
 
-        private void Error(string path, string message) => _errors.Add(new ProfileError(file, path, message));
-
-        private static string Describe(JsonElement element) => element.ValueKind switch
-        {
-            JsonValueKind.String => $"the string \"{element.GetString()}\"",
-            JsonValueKind.Number => $"the number {element.GetRawText()}",
-            JsonValueKind.True or JsonValueKind.False => $"the boolean {element.GetRawText()}",
-            JsonValueKind.Null => "null",
-            JsonValueKind.Array => "an array",
-            JsonValueKind.Object => "an object",
-            _ => "nothing",
-        };
+        protected override void Error(string path, string message) => _errors.Add(new ProfileError(file, path, message));
     }
 
     private sealed record ParsedWrite(ControlWrite Write, IReadOnlyList<PmdSetting>? PmdStart);
