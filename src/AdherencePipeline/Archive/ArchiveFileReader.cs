@@ -52,8 +52,15 @@ public static class ArchiveFileReader
         }
     }
 
-    /// <summary>Offsets and lengths of the intact blocks; damage is reported as it is met.</summary>
-    internal static IEnumerable<(int Offset, int Length)> Blocks(byte[] file, string path, Action<ArchiveIssue> issues)
+    /// <summary>Offsets and lengths of the intact blocks of a whole file's bytes; damage is reported as it is met.</summary>
+    public static IEnumerable<(int Offset, int Length)> Blocks(byte[] file, string path, Action<ArchiveIssue> issues)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(issues);
+        return BlocksOf(file, path, issues);
+    }
+
+    private static IEnumerable<(int Offset, int Length)> BlocksOf(byte[] file, string path, Action<ArchiveIssue> issues)
     {
         var offset = ArchiveFormat.ParseHeader(file, out _, out _, out var problem);
         if (offset == 0)

@@ -1,0 +1,21 @@
+using AdherencePipeline.Activity;
+using AdherencePipeline.Signal;
+
+namespace AdherencePipeline.Pipeline;
+
+/// <summary>
+/// Everything after decoding, composed once: analysis, then (with a model) classification, bouts,
+/// sessions and adherence. Replay, re-scoring from the raw archive and the live worker all call
+/// this, so a model scores archived data exactly as it scored it live.
+/// </summary>
+public static class ParticipantScoring
+{
+    /// <summary>The participant's pipeline events from their merged device data; without a model, windows are not classified.</summary>
+    public static IObservable<PipelineEvent> Score(this IObservable<DeviceData> data, ParticipantContext context, SignalOptions? signal, ActivityModel? model, Adherence.Participant? registration)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(context);
+        var events = data.Analyse(context, signal);
+        return model is null ? events : events.Classify(() => model).Sessions(registration, context.Participant);
+    }
+}
