@@ -8,6 +8,9 @@ public sealed record ParticipantArchiveOptions
     /// <summary>Data time after which a block is sealed and synced to disk; at most this much is lost in a crash.</summary>
     public TimeSpan BlockDuration { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Whether each sealed block is synced to disk before the next is started; turn off only for bulk imports that can be redone.</summary>
+    public bool SyncEachBlock { get; init; } = true;
+
     /// <summary>The participant's local day of an instant (day files are cut in the participant's zone); UTC days when null.</summary>
     public Func<DateTimeOffset, DateOnly>? LocalDate { get; init; }
 }
@@ -81,7 +84,7 @@ public sealed class ParticipantArchiveWriter : IDisposable
 
         var file = Open(_day);
         _block.SealTo(file);
-        file.Flush(flushToDisk: true);
+        file.Flush(flushToDisk: _options.SyncEachBlock);
         Blocks++;
     }
 
@@ -94,6 +97,7 @@ public sealed class ParticipantArchiveWriter : IDisposable
         }
         finally
         {
+            _file?.Flush(flushToDisk: true);
             _file?.Dispose();
             _file = null;
             _block.Dispose();
@@ -108,6 +112,7 @@ public sealed class ParticipantArchiveWriter : IDisposable
             return _file;
         }
 
+        _file?.Flush(flushToDisk: true);
         _file?.Dispose();
         _file = null;
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
