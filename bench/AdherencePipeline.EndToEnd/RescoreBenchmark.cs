@@ -133,7 +133,7 @@ internal static class RescoreBenchmark
 
             observer.OnCompleted();
             return System.Reactive.Disposables.Disposable.Empty;
-        }).Score(new ParticipantContext(participant), null, null, null).Subscribe(_ => events++))
+        }).Score(new ParticipantContext(participant), null, (ActivityModel?)null, null).Subscribe(_ => events++))
         {
         }
 

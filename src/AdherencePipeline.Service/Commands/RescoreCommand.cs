@@ -130,8 +130,18 @@ internal static class RescoreCommand
                 }
 
                 var options = new RescoreOptions { Participant = code, Model = request.Model, Registration = registration, From = request.From, To = request.To };
-                var summary = await ArchiveRescore.RunAsync(request.ArchiveRoot, options, events => events.Store(writer),
-                    issue => error.WriteLine($"warning: archive damage: {issue}"), cancellationToken);
+                RescoreSummary summary;
+                try
+                {
+                    summary = await ArchiveRescore.RunAsync(request.ArchiveRoot, options, events => events.Store(writer),
+                        issue => error.WriteLine($"warning: archive damage: {issue}"), cancellationToken);
+                }
+                catch (IOException ex)
+                {
+                    await error.WriteLineAsync($"error: {code}: the archive could not be read: {ex.Message}");
+                    return Exit.BadInput;
+                }
+
                 damaged |= summary.Issues > 0;
                 await output.WriteLineAsync(string.Create(c,
                     $"  {code}: {summary.AccelerometerSamples:N0} samples, {summary.Classified:N0} windows classified, {summary.Bouts:N0} bouts, {summary.Sessions:N0} sessions, {summary.Points:N0} points; {summary.WallTime.TotalSeconds:0.00} s, {summary.SamplesPerSecond:N0} samples/s"));

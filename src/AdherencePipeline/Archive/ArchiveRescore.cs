@@ -64,7 +64,7 @@ public sealed record RescoreSummary
 }
 
 /// <summary>
-/// Runs a participant's archived raw data through <see cref="ParticipantScoring.Score"/>, the
+/// Runs a participant's archived raw data through <see cref="ParticipantScoring"/>, the
 /// composition replay and the live worker use, with a given model, so the new results carry that
 /// model's version and the earlier versions' points stay as they were.
 /// </summary>
@@ -85,13 +85,35 @@ public static class ArchiveRescore
         var archived = Observable.Create<DeviceData>(observer =>
         {
             // Read on subscription, as fast as the pipeline takes it: blocks, not samples, go through Rx.
-            foreach (var data in ParticipantArchive.Read(root, options.Participant, issue =>
+            using var reader = ParticipantArchive.Read(root, options.Participant, issue =>
             {
                 damage++;
                 issues(issue);
-            }, options.From, options.To))
+            }, options.From, options.To).GetEnumerator();
+            while (true)
             {
-                cancellationToken.ThrowIfCancellationRequested();
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    observer.OnError(new OperationCanceledException(cancellationToken));
+                    return Disposable.Empty;
+                }
+
+                DeviceData data;
+                try
+                {
+                    if (!reader.MoveNext())
+                    {
+                        break;
+                    }
+
+                    data = reader.Current;
+                }
+                catch (IOException ex)
+                {
+                    observer.OnError(ex);
+                    return Disposable.Empty;
+                }
+
                 records++;
                 samples += data is AccelerationData a ? a.TimestampsNs.Length : 0;
                 observer.OnNext(data);

@@ -144,12 +144,24 @@ public sealed class ParticipantArchiveWriter : IDisposable
         var bytes = new byte[file.Length];
         file.ReadExactly(bytes);
         var headerLength = ArchiveFormat.ParseHeader(bytes, out var participant, out var headerDay, out var problem);
-        if (headerLength == 0 && bytes.Length >= 10 && !bytes.AsSpan(0, 6).SequenceEqual(ArchiveFormat.FileMagic))
+        if (headerLength == 0)
         {
-            throw new InvalidDataException($"{path}: offset 0: {problem}; refusing to append to it.");
+            if (bytes.Length >= 6 && !bytes.AsSpan(0, 6).SequenceEqual(ArchiveFormat.FileMagic))
+            {
+                throw new InvalidDataException($"{path}: offset 0: {problem}; refusing to append to it.");
+            }
+
+            // A damaged or torn header: keep every byte aside for inspection and start the day's file afresh.
+            var aside = Aside(path, "damaged");
+            File.WriteAllBytes(aside, bytes);
+            _issues.Add(new ArchiveIssue(path, 0, ArchiveIssueKind.CorruptHeader, $"header: {problem}; the file was kept as {aside} and started again"));
+            file.SetLength(0);
+            file.Write(ArchiveFormat.Header(Participant, _day));
+            file.Flush(flushToDisk: true);
+            return;
         }
 
-        if (headerLength > 0 && (participant != Participant || headerDay != _day))
+        if (participant != Participant || headerDay != _day)
         {
             throw new InvalidDataException($"{path}: offset 0: the header names {participant} on {headerDay:yyyy-MM-dd}, not {Participant} on {_day:yyyy-MM-dd}; refusing to append to it.");
         }
@@ -165,20 +177,24 @@ public sealed class ParticipantArchiveWriter : IDisposable
             end = offset + length;
         }
 
-        if (headerLength == 0 && end == 0)
-        {
-            // Even the header was torn: nothing of value, start the file again.
-            file.SetLength(0);
-            file.Write(ArchiveFormat.Header(Participant, _day));
-            return;
-        }
-
         if (torn && end < bytes.Length)
         {
             // Nothing is thrown away: the torn bytes go beside the file for inspection.
             File.WriteAllBytes(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{path}.{end}.torn"), bytes.AsSpan((int)end).ToArray());
             file.SetLength(end);
             file.Flush(flushToDisk: true);
+        }
+    }
+
+    private static string Aside(string path, string suffix)
+    {
+        for (var n = 1; ; n++)
+        {
+            var candidate = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{path}.{suffix}-{n}");
+            if (!File.Exists(candidate))
+            {
+                return candidate;
+            }
         }
     }
 

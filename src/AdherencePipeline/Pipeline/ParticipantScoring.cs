@@ -11,11 +11,18 @@ namespace AdherencePipeline.Pipeline;
 public static class ParticipantScoring
 {
     /// <summary>The participant's pipeline events from their merged device data; without a model, windows are not classified.</summary>
-    public static IObservable<PipelineEvent> Score(this IObservable<DeviceData> data, ParticipantContext context, SignalOptions? signal, ActivityModel? model, Adherence.Participant? registration)
+    public static IObservable<PipelineEvent> Score(this IObservable<DeviceData> data, ParticipantContext context, SignalOptions? signal, ActivityModel? model, Adherence.Participant? registration) =>
+        data.Score(context, signal, model is null ? null : () => model, registration);
+
+    /// <summary>
+    /// As above, with the model read at every window from <paramref name="model"/> (e.g. an
+    /// <see cref="ActivityModelSource"/>'s current model), so a hot swap applies from the next window.
+    /// </summary>
+    public static IObservable<PipelineEvent> Score(this IObservable<DeviceData> data, ParticipantContext context, SignalOptions? signal, Func<ActivityModel>? model, Adherence.Participant? registration)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(context);
         var events = data.Analyse(context, signal);
-        return model is null ? events : events.Classify(() => model).Sessions(registration, context.Participant);
+        return model is null ? events : events.Classify(model).Sessions(registration, context.Participant);
     }
 }

@@ -116,6 +116,29 @@ public sealed class ParticipantArchiveTests : IDisposable
     }
 
     [Fact]
+    public void Open_FileWithDamagedHeader_KeepsItAsideAndStartsTheDayAgain()
+    {
+        Write(Stream(seconds: 20, seed: 5));
+        var path = ArchiveFormat.PathFor(_root, "P001", new DateOnly(2026, 3, 2));
+        var bytes = File.ReadAllBytes(path);
+        bytes[11] ^= 0x01;
+        File.WriteAllBytes(path, bytes);
+        var later = new HeartRateData("aa:bb", "polar-h10", Start + 60 * Second, 75, [], true);
+
+        using (var writer = new ParticipantArchiveWriter(_root, "P001"))
+        {
+            writer.Append(later);
+            writer.Flush();
+            var issue = Assert.Single(writer.Issues);
+            Assert.Equal(ArchiveIssueKind.CorruptHeader, issue.Kind);
+            Assert.Contains($"{path}.damaged-1", issue.Description, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(bytes, File.ReadAllBytes($"{path}.damaged-1"));
+        AssertSame([later], ParticipantArchive.Read(_root, "P001", _ => Assert.Fail("the new file should be intact")).ToList());
+    }
+
+    [Fact]
     public void Open_FileThatIsNotAnArchive_RefusesNamingTheFile()
     {
         var path = ArchiveFormat.PathFor(_root, "P001", new DateOnly(2026, 3, 2));
