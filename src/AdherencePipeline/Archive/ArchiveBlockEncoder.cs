@@ -201,15 +201,22 @@ internal sealed class ArchiveBlockEncoder : IDisposable
     private static int RrUnits(double ms)
     {
         var units = Math.Round(ms / HeartRateMeasurement.MillisecondsPerRrUnit);
-        return units is >= 0 and <= ushort.MaxValue && HeartRateMeasurement.RrToMilliseconds((ushort)units).Equals(ms) ? (int)units : -1;
+        // Bits, not Equals: -0.0 equals 0.0 but would not come back as itself.
+        return units is >= 0 and <= ushort.MaxValue && BitConverter.DoubleToInt64Bits(HeartRateMeasurement.RrToMilliseconds((ushort)units)) == BitConverter.DoubleToInt64Bits(ms) ? (int)units : -1;
     }
 
     private static bool IsWholeMilliG(float[] values)
     {
         foreach (var g in values)
         {
+            if (!float.IsFinite(g))
+            {
+                return false;
+            }
+
             var milliG = Math.Round(g * 1000.0);
-            if (Math.Abs(milliG) > int.MaxValue || BitConverter.SingleToInt32Bits((float)(milliG / 1000)) != BitConverter.SingleToInt32Bits(g))
+            // Compared as the decoder will compute it, from the integer: that also sends -0 to the float path.
+            if (Math.Abs(milliG) > int.MaxValue || BitConverter.SingleToInt32Bits((float)((long)milliG / 1000.0)) != BitConverter.SingleToInt32Bits(g))
             {
                 return false;
             }
