@@ -12,7 +12,18 @@ using AdherencePipeline.Testing;
 //     Replays a recording N times (default 3) through the virtual Polar H10, decoding, alignment,
 //     filters, windows, features and storage into a real InfluxDB, and reports accelerometer samples
 //     per second of wall time for each run (the first includes warm-up).
+//   rescore --recording PATH [--hours 1,10,100] [--model PATH] [--store] [--url URL]
+//     Archives the recording's decoded stream repeated to about each number of hours, then re-scores
+//     each archive: read only, + analysis, + classification and sessions, + storage (with --store),
+//     reporting accelerometer samples per second and the archive's size.
 var arguments = args.ToList();
+if (arguments.FirstOrDefault() == "rescore")
+{
+    return await RescoreBenchmark.RunAsync(Option("--recording") ?? "data/demo/hexoskin-subject001-excerpt.acc.csv.gz",
+        [.. (Option("--hours") ?? "1,10").Split(',').Select(h => double.Parse(h, CultureInfo.InvariantCulture))],
+        Option("--model") ?? "data/models/activity.zip", arguments.Contains("--store"), Option("--url"));
+}
+
 if (arguments.FirstOrDefault() == "replay")
 {
     return await ReplayBenchmark.RunAsync(Option("--recording") ?? "data/demo/hexoskin-subject001-excerpt.acc.csv.gz",
@@ -21,7 +32,7 @@ if (arguments.FirstOrDefault() == "replay")
 
 if (arguments.FirstOrDefault() != "writer")
 {
-    Console.Error.WriteLine("usage: writer [--points N] [--batch N] [--gzip false] [--url URL] | replay --recording PATH [--repeat N] [--url URL]");
+    Console.Error.WriteLine("usage: writer [--points N] [--batch N] [--gzip false] [--url URL] | replay --recording PATH [--repeat N] [--url URL] | rescore --recording PATH [--hours 1,10,100] [--model PATH] [--store] [--url URL]");
     return 2;
 }
 

@@ -13,6 +13,7 @@ internal static class AdherenceCli
         root.Subcommands.Add(DecodeCommand.Create());
         root.Subcommands.Add(ProfilesCommand.Create());
         root.Subcommands.Add(ReplayCommand.Create());
+        root.Subcommands.Add(RescoreCommand.Create());
         root.Subcommands.Add(RecordingsCommand.Create());
         root.Subcommands.Add(QueryCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());

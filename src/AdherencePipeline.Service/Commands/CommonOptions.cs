@@ -40,6 +40,30 @@ internal static class CommonOptions
         return options;
     }
 
+    /// <summary><c>--model-version</c>: which model's derived points a reader shows.</summary>
+    public static Option<string?> ModelVersion() => new("--model-version")
+    {
+        Description = "Read the activity, bouts, sessions and adherence of this model version, or 'all' (default: the configured model's, plus points stored before results carried a version).",
+    };
+
+    /// <summary>
+    /// The model version readers select (see <see cref="AdherencePipeline.Storage.ModelVersions"/>): the
+    /// option, else the card of the configured model (<c>Activity:ModelPath</c>, else
+    /// <c>models/activity.zip</c> beside the executable); null, meaning every version, when there is no card.
+    /// </summary>
+    public static string? ReadModelVersion(ParseResult parseResult, IConfiguration configuration, Option<string?> option)
+    {
+        if (parseResult.GetValue(option) is { } chosen)
+        {
+            return chosen;
+        }
+
+        var path = configuration["Activity:ModelPath"];
+        var model = string.IsNullOrWhiteSpace(path) ? Path.Combine(AppContext.BaseDirectory, "models", "activity.zip") : Path.GetFullPath(path);
+        var card = AdherencePipeline.Activity.ActivityModelCard.PathFor(model);
+        return File.Exists(card) ? AdherencePipeline.Activity.ActivityModelCard.FromJson(File.ReadAllText(card), card).ModelVersion : null;
+    }
+
     /// <summary>Parses an ISO 8601 date or time option (UTC when no offset is given), reporting a clear error instead of throwing.</summary>
     public static DateTimeOffset? ParseTime(System.CommandLine.Parsing.ArgumentResult result)
     {

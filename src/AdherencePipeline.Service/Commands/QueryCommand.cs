@@ -36,18 +36,22 @@ internal static class QueryCommand
         format.AcceptOnlyFromAmong("table", "csv", "json");
         var url = CommonOptions.InfluxUrl();
         var database = CommonOptions.InfluxDatabase();
+        var modelVersion = CommonOptions.ModelVersion();
         var command = new Command("query", "Print stored sessions, adherence, pain reports, activity or bouts.")
         {
-            what, participant, arm, from, to, period, format, url, database,
+            what, participant, arm, from, to, period, format, url, database, modelVersion,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var output = parseResult.InvocationConfiguration.Output;
             var error = parseResult.InvocationConfiguration.Error;
             InfluxConnectionOptions connection;
+            string? version;
             try
             {
-                connection = CommonOptions.Connection(parseResult, CommonOptions.Build(parseResult), url, database);
+                var configuration = CommonOptions.Build(parseResult);
+                connection = CommonOptions.Connection(parseResult, configuration, url, database);
+                version = CommonOptions.ReadModelVersion(parseResult, configuration, modelVersion);
             }
             catch (Exception ex) when (ex is ConfigurationException or ArgumentException or InvalidOperationException)
             {
@@ -57,7 +61,7 @@ internal static class QueryCommand
 
             var measurement = Measurements[parseResult.GetValue(what)!];
             var (text, parameters) = Build(measurement, parseResult.GetValue(participant), parseResult.GetValue(arm),
-                parseResult.GetValue(from), parseResult.GetValue(to), measurement == "adherence" ? parseResult.GetValue(period) : null);
+                parseResult.GetValue(from), parseResult.GetValue(to), measurement == "adherence" ? parseResult.GetValue(period) : null, version);
             using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
             IReadOnlyList<InfluxSeries> series;
             try
@@ -77,7 +81,7 @@ internal static class QueryCommand
     }
 
     /// <summary>The InfluxQL and its bound parameters; exposed for tests.</summary>
-    internal static (string Text, Dictionary<string, object?> Parameters) Build(string measurement, string? participant, string? arm, DateTimeOffset? from, DateTimeOffset? to, string? period)
+    internal static (string Text, Dictionary<string, object?> Parameters) Build(string measurement, string? participant, string? arm, DateTimeOffset? from, DateTimeOffset? to, string? period, string? modelVersion = null)
     {
         var conditions = new List<string>();
         var parameters = new Dictionary<string, object?>(StringComparer.Ordinal);
@@ -97,6 +101,11 @@ internal static class QueryCommand
         {
             conditions.Add("\"period\" = $period");
             parameters["period"] = period;
+        }
+
+        if (ModelVersions.IsVersioned(measurement) && ModelVersions.Condition(modelVersion, parameters) is { } version)
+        {
+            conditions.Add(version);
         }
 
         if (from is { } f)

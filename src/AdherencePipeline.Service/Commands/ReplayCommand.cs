@@ -52,10 +52,11 @@ internal static class ReplayCommand
         {
             Description = "Participant registry: with it, the participant's prescription, time zone and heart-rate reserve give sessions in the target zone and adherence.",
         };
+        var archiveOption = new Option<string?>("--archive") { Description = "Also keep the decoded raw data in the archive under this folder (docs/archive.md)." };
         var command = new Command("replay", "Replay a recording through the virtual wearable and the whole pipeline into InfluxDB, on virtual time.")
         {
             recordingOption, participantOption, profileOption, segmentOption, startOption, speedOption, urlOption, databaseOption, createOption, directoryOption,
-            modelOption, registryOption,
+            modelOption, registryOption, archiveOption,
         };
 
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -79,7 +80,8 @@ internal static class ReplayCommand
                     connection,
                     writer,
                     LoadModel(parseResult.GetValue(modelOption) ?? configuration["Activity:ModelPath"]),
-                    LoadParticipant(parseResult.GetValue(registryOption), parseResult.GetValue(participantOption)!));
+                    LoadParticipant(parseResult.GetValue(registryOption), parseResult.GetValue(participantOption)!),
+                    parseResult.GetValue(archiveOption) is { } archive ? Path.GetFullPath(archive) : null);
             }
             catch (Exception ex) when (ex is ConfigurationException or ArgumentException or InvalidOperationException or FormatException
                 or ProfileValidationException or Activity.ActivityModelException or Adherence.RegistryValidationException or IOException)
@@ -103,7 +105,8 @@ internal static class ReplayCommand
         InfluxConnectionOptions Connection,
         InfluxWriterOptions Writer,
         Activity.ActivityModel? Model = null,
-        Adherence.Participant? Registration = null);
+        Adherence.Participant? Registration = null,
+        string? ArchiveRoot = null);
 
     public static async Task<Exit> RunAsync(ReplayRequest request, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
@@ -132,6 +135,9 @@ internal static class ReplayCommand
         }
 
         var start = request.Start ?? recording.StartUtc ?? DefaultStart;
+        using var archive = request.ArchiveRoot is { } root
+            ? new Archive.ParticipantArchiveWriter(root, request.Participant, new Archive.ParticipantArchiveOptions { LocalDate = request.Registration is { } r ? r.LocalDate : null })
+            : null;
         var options = new ReplayOptions
         {
             Participant = request.Participant,
@@ -140,6 +146,7 @@ internal static class ReplayCommand
             Speed = request.Speed,
             Model = request.Model,
             Registration = request.Registration,
+            Archive = archive,
         };
         var replay = new RecordingReplay(recording, options);
         var duration = TimeSpan.FromTicks(replay.SensorRecording.DurationNs / 100);
@@ -175,6 +182,15 @@ internal static class ReplayCommand
         }
 
         await PrintSummaryAsync(output, summary, written, recording);
+        if (archive is not null)
+        {
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  archive       {archive.Records:N0} records in {archive.Blocks:N0} blocks under {request.ArchiveRoot}"));
+            foreach (var issue in archive.Issues)
+            {
+                await error.WriteLineAsync($"warning: archive damage found before appending: {issue}");
+            }
+        }
+
         await PrintActivityAsync(output, summary, request);
         await PrintStoredAsync(output, query, request.Participant, start, duration, cancellationToken);
         return Exit.Ok;

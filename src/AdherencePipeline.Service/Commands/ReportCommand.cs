@@ -24,9 +24,10 @@ internal static partial class ReportCommand
         var plotOption = new Option<FileInfo?>("--plot") { Description = "Also write an SVG chart of weekly adherence against the prescription with the pain trend." };
         var urlOption = CommonOptions.InfluxUrl();
         var databaseOption = CommonOptions.InfluxDatabase();
+        var modelVersionOption = CommonOptions.ModelVersion();
         var command = new Command("report", "A participant's weekly report: sessions, minutes in zone, adherence and pain.")
         {
-            participantOption, weekOption, registryOption, plotOption, urlOption, databaseOption,
+            participantOption, weekOption, registryOption, plotOption, urlOption, databaseOption, modelVersionOption,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -35,10 +36,12 @@ internal static partial class ReportCommand
             Participant participant;
             DateOnly monday;
             InfluxConnectionOptions connection;
+            string? modelVersion;
             try
             {
                 var configuration = CommonOptions.Build(parseResult);
                 connection = CommonOptions.Connection(parseResult, configuration, urlOption, databaseOption);
+                modelVersion = CommonOptions.ReadModelVersion(parseResult, configuration, modelVersionOption);
                 var registry = ParticipantRegistryLoader.Load(ParticipantRegistryFile.Resolve(parseResult, registryOption));
                 var code = parseResult.GetValue(participantOption)!;
                 participant = registry.Find(code) ?? throw new ArgumentException($"Participant '{code}' is not in the registry.");
@@ -54,7 +57,7 @@ internal static partial class ReportCommand
             var query = new InfluxQueryClient(http, connection);
             try
             {
-                var report = await WeeklyReport.LoadAsync(query, participant, monday, ChartWeeks, cancellationToken);
+                var report = await WeeklyReport.LoadAsync(query, participant, monday, ChartWeeks, modelVersion, cancellationToken);
                 await output.WriteAsync(report.ToText());
                 if (parseResult.GetValue(plotOption) is { } plot)
                 {
@@ -118,21 +121,22 @@ internal sealed class WeeklyReport
         _monday = monday;
     }
 
-    public static async Task<WeeklyReport> LoadAsync(InfluxQueryClient query, Participant participant, DateOnly monday, int weeks, CancellationToken cancellationToken)
+    public static async Task<WeeklyReport> LoadAsync(InfluxQueryClient query, Participant participant, DateOnly monday, int weeks, string? modelVersion, CancellationToken cancellationToken)
     {
         var report = new WeeklyReport(participant, monday);
         var p = new Dictionary<string, object?> { ["p"] = participant.Id };
+        var version = ModelVersions.Condition(modelVersion, p) is { } condition ? " AND " + condition : "";
         var firstMonday = monday.AddDays(-7 * (weeks - 1));
         var from = Point.ToTimestampNs(participant.StartOfDay(firstMonday));
         var weekStart = Point.ToTimestampNs(participant.StartOfDay(monday));
         var to = Point.ToTimestampNs(participant.StartOfDay(monday.AddDays(7)));
         var c = CultureInfo.InvariantCulture;
-        foreach (var row in Rows(await query.QueryAsync(string.Create(c, $"SELECT * FROM \"adherence\" WHERE \"participant\" = $p AND \"period\" = 'week' AND time >= {from} AND time < {to}"), p, cancellationToken)))
+        foreach (var row in Rows(await query.QueryAsync(string.Create(c, $"SELECT * FROM \"adherence\" WHERE \"participant\" = $p AND \"period\" = 'week'{version} AND time >= {from} AND time < {to}"), p, cancellationToken)))
         {
             report._weeks.Add((row.GetString("label"), row.IsNull("adherence_pct") ? null : row.GetDouble("adherence_pct"), row.GetDouble("target_min"), row.GetDouble("prescribed_min"), (int)row.GetInt64("sessions_done"), row.GetDouble("sessions_prescribed")));
         }
 
-        foreach (var row in Rows(await query.QueryAsync(string.Create(c, $"SELECT * FROM \"session\" WHERE \"participant\" = $p AND time >= {weekStart} AND time < {to}"), p, cancellationToken)))
+        foreach (var row in Rows(await query.QueryAsync(string.Create(c, $"SELECT * FROM \"session\" WHERE \"participant\" = $p{version} AND time >= {weekStart} AND time < {to}"), p, cancellationToken)))
         {
             report._sessions.Add((Point.FromTimestampNs(row.TimestampNs), row.GetDouble("exercise_min"), row.GetDouble("target_min"), row.GetDouble("light_min"), row.GetDouble("moderate_min"), row.GetDouble("vigorous_min"),
                 row.IsNull("hr_mean_bpm") ? null : row.GetDouble("hr_mean_bpm"), row.GetString("quality")));

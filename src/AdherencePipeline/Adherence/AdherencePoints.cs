@@ -10,19 +10,19 @@ public static class AdherencePoints
 {
     private const double NsPerMinute = 60e9;
 
-    /// <summary>The <c>bout</c> point.</summary>
-    public static Point Bout(Bout bout, Participant? participant)
+    /// <summary>The <c>bout</c> point, tagged with the model that classified it.</summary>
+    public static Point Bout(Bout bout, Participant? participant, string? modelVersion = null)
     {
         ArgumentNullException.ThrowIfNull(bout);
-        var builder = Point.For("bout").Tag("participant", bout.Participant).Tag("arm", participant?.Arm).Tag("site", participant?.Site);
+        var builder = Point.For("bout").Tag("participant", bout.Participant).Tag("arm", participant?.Arm).Tag("site", participant?.Site).Tag(ModelVersions.Tag, modelVersion);
         return Summary(builder, bout.Summary).At(bout.Summary.StartNs);
     }
 
-    /// <summary>The <c>session</c> point, with minutes per class as <c>min_CLASS</c> fields.</summary>
-    public static Point Session(Session session, Participant? participant)
+    /// <summary>The <c>session</c> point, with minutes per class as <c>min_CLASS</c> fields, tagged with the model that classified it.</summary>
+    public static Point Session(Session session, Participant? participant, string? modelVersion = null)
     {
         ArgumentNullException.ThrowIfNull(session);
-        var builder = Point.For("session").Tag("participant", session.Participant).Tag("arm", participant?.Arm).Tag("site", participant?.Site)
+        var builder = Point.For("session").Tag("participant", session.Participant).Tag("arm", participant?.Arm).Tag("site", participant?.Site).Tag(ModelVersions.Tag, modelVersion)
             .Field("bouts", (long)session.Bouts)
             .Field("quality", QualityText(session.Quality))
             .Field("local_date", session.LocalDate.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
@@ -34,12 +34,12 @@ public static class AdherencePoints
         return Summary(builder, session.Summary).At(session.Summary.StartNs);
     }
 
-    /// <summary>The <c>adherence</c> point of a week or a day, stamped at the period's local start.</summary>
-    public static Point Adherence(AdherencePeriod period, Participant participant, bool week)
+    /// <summary>The <c>adherence</c> point of a week or a day, stamped at the period's local start, tagged with the model whose sessions it counts.</summary>
+    public static Point Adherence(AdherencePeriod period, Participant participant, bool week, string? modelVersion = null)
     {
         ArgumentNullException.ThrowIfNull(period);
         ArgumentNullException.ThrowIfNull(participant);
-        var builder = Point.For("adherence").Tag("participant", period.Participant).Tag("arm", participant.Arm).Tag("site", participant.Site)
+        var builder = Point.For("adherence").Tag("participant", period.Participant).Tag("arm", participant.Arm).Tag("site", participant.Site).Tag(ModelVersions.Tag, modelVersion)
             .Tag("period", week ? "week" : "day")
             .Field("label", period.Label)
             .Field("prescribed_days", (long)period.PrescribedDays)

@@ -6,13 +6,25 @@ using AdherencePipeline.Signal;
 namespace AdherencePipeline.Pipeline;
 
 /// <summary>A bout closed.</summary>
-public sealed record BoutEvent(string Participant, string DeviceModel, Bout Bout, Participant? Registration) : PipelineEvent(Participant, DeviceModel);
+public sealed record BoutEvent(string Participant, string DeviceModel, Bout Bout, Participant? Registration) : PipelineEvent(Participant, DeviceModel)
+{
+    /// <summary>The model that classified the bout's windows (the latest, if it was swapped mid-bout); null before any window was classified.</summary>
+    public string? ModelVersion { get; init; }
+}
 
 /// <summary>A session closed.</summary>
-public sealed record SessionEvent(string Participant, string DeviceModel, Session Session, Participant? Registration) : PipelineEvent(Participant, DeviceModel);
+public sealed record SessionEvent(string Participant, string DeviceModel, Session Session, Participant? Registration) : PipelineEvent(Participant, DeviceModel)
+{
+    /// <summary>The model that classified the session's windows (the latest, if it was swapped mid-session).</summary>
+    public string? ModelVersion { get; init; }
+}
 
 /// <summary>Adherence of a week or day, recomputed because a session in it closed.</summary>
-public sealed record AdherenceEvent(string Participant, string DeviceModel, AdherencePeriod Period, bool Week, Participant Registration) : PipelineEvent(Participant, DeviceModel);
+public sealed record AdherenceEvent(string Participant, string DeviceModel, AdherencePeriod Period, bool Week, Participant Registration) : PipelineEvent(Participant, DeviceModel)
+{
+    /// <summary>The model whose sessions this adherence counts.</summary>
+    public string? ModelVersion { get; init; }
+}
 
 /// <summary>
 /// The adherence stage: classified windows → bouts and sessions as they close → weekly and daily
@@ -41,17 +53,18 @@ public static class AdherenceStages
             var closed = new List<Session>(prior);
             WindowEvent? lastWindow = null;
             var deviceModel = "unknown";
+            string? modelVersion = null;
 
             void Emit()
             {
                 foreach (var bout in bouts)
                 {
-                    observer.OnNext(new BoutEvent(participantCode, deviceModel, bout, participant));
+                    observer.OnNext(new BoutEvent(participantCode, deviceModel, bout, participant) { ModelVersion = modelVersion });
                 }
 
                 foreach (var session in sessions)
                 {
-                    observer.OnNext(new SessionEvent(participantCode, deviceModel, session, participant));
+                    observer.OnNext(new SessionEvent(participantCode, deviceModel, session, participant) { ModelVersion = modelVersion });
                     if (participant is null)
                     {
                         continue;
@@ -59,8 +72,8 @@ public static class AdherenceStages
 
                     closed.Add(session);
                     closed.RemoveAll(s => s.Summary.EndNs < session.Summary.StartNs - SessionMemory.Ticks * 100);
-                    observer.OnNext(new AdherenceEvent(participantCode, deviceModel, AdherenceCalculator.Week(participant, session.LocalDate, closed), true, participant));
-                    observer.OnNext(new AdherenceEvent(participantCode, deviceModel, AdherenceCalculator.Day(participant, session.LocalDate, closed), false, participant));
+                    observer.OnNext(new AdherenceEvent(participantCode, deviceModel, AdherenceCalculator.Week(participant, session.LocalDate, closed), true, participant) { ModelVersion = modelVersion });
+                    observer.OnNext(new AdherenceEvent(participantCode, deviceModel, AdherenceCalculator.Day(participant, session.LocalDate, closed), false, participant) { ModelVersion = modelVersion });
                 }
 
                 bouts.Clear();
@@ -83,6 +96,7 @@ public static class AdherenceStages
 
                             break;
                         case ActivityEvent a:
+                            modelVersion = a.ModelVersion;
                             builder.Add(ToWindow(a, lastWindow), bouts, sessions);
                             break;
                     }

@@ -48,9 +48,9 @@ public static class PipelinePoints
                 .Field("end_ns", g.Gap.EndNs)
                 .At(g.Gap.StartNs),
             ActivityEvent a => ActivityPoint(a),
-            BoutEvent b => Adherence.AdherencePoints.Bout(b.Bout, b.Registration),
-            SessionEvent s => Adherence.AdherencePoints.Session(s.Session, s.Registration),
-            AdherenceEvent a => Adherence.AdherencePoints.Adherence(a.Period, a.Registration, a.Week),
+            BoutEvent b => Adherence.AdherencePoints.Bout(b.Bout, b.Registration, b.ModelVersion),
+            SessionEvent s => Adherence.AdherencePoints.Session(s.Session, s.Registration, s.ModelVersion),
+            AdherenceEvent a => Adherence.AdherencePoints.Adherence(a.Period, a.Registration, a.Week, a.ModelVersion),
             _ => null,
         };
     }
@@ -60,7 +60,7 @@ public static class PipelinePoints
         var builder = Point.For(Activity)
             .Tag("participant", a.Participant)
             .Tag("device_model", a.DeviceModel)
-            .Tag("model_version", a.ModelVersion)
+            .Tag(Storage.ModelVersions.Tag, a.ModelVersion)
             .Field("activity", ActivityTaxonomy.Name(a.Activity))
             .Field("activity_smoothed", ActivityTaxonomy.Name(a.Smoothed))
             .Field("exercise", ActivityTaxonomy.IsExercise(a.Smoothed))

@@ -33,6 +33,9 @@ public sealed record ReplayOptions
 
     /// <summary>The participant's registry entry, for prescription, time zone and adherence; optional.</summary>
     public Adherence.Participant? Registration { get; init; }
+
+    /// <summary>Where the decoded data is archived raw (see docs/archive.md); not archived when null.</summary>
+    public Archive.ParticipantArchiveWriter? Archive { get; init; }
 }
 
 /// <summary>What a replay did.</summary>
@@ -153,7 +156,7 @@ public sealed class RecordingReplay
         // Progress is for long runs: at most one report a second of wall time, never for a quick replay.
         var sinceReport = Stopwatch.StartNew();
         var address = _wearable.Options.DeviceAddress;
-        var events = _wearable.Play(scheduler)
+        var decoded = _wearable.Play(scheduler)
             .Do(_ =>
             {
                 frames++;
@@ -178,7 +181,13 @@ public sealed class RecordingReplay
                         faults++;
                         break;
                 }
-            })
+            });
+        if (_options.Archive is { } archive)
+        {
+            decoded = AdherencePipeline.Archive.ParticipantArchive.Archive(decoded, archive);
+        }
+
+        var events = decoded
             .Process(new ParticipantPipelineOptions
             {
                 Participant = _options.Participant,

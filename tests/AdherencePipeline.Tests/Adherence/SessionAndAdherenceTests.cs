@@ -209,6 +209,17 @@ public sealed class AdherencePointsTests
         var expected = (new DateTimeOffset(2026, 3, 1, 23, 0, 0, TimeSpan.Zero).UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
         Assert.Equal($"adherence,arm=exercise,participant=P001,period=week,site=oslo label=\"2026-W10\",prescribed_days=7i,sessions_done=0i,sessions_prescribed=3,target_min=0,prescribed_min=90,exercise_min=0,adherence_pct=0,session_adherence=0 {expected}", line);
     }
+
+    [Fact]
+    public void Adherence_PointOfAModel_IsTaggedWithItsVersion()
+    {
+        var participant = TestRegistry.Example.Get("P001");
+        var week = AdherenceCalculator.Week(participant, new DateOnly(2026, 3, 4), []);
+
+        var line = AdherencePoints.Adherence(week, participant, week: true, modelVersion: "d5e3ccae36ef").ToString();
+
+        Assert.StartsWith("adherence,arm=exercise,model_version=d5e3ccae36ef,participant=P001,period=week,site=oslo label=", line, StringComparison.Ordinal);
+    }
 }
 
 public sealed class PainSessionLinkTests
