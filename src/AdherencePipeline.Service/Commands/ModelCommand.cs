@@ -41,6 +41,11 @@ internal static class ModelCommand
         Arity = ArgumentArity.OneOrMore,
     };
 
+    private static Option<bool> LabelsAsPublishedOption() => new("--labels-as-published")
+    {
+        Description = "Use every label as published. By default the labels of chest-accel-casale, which run ahead of the movement, are moved onto it (one shift per recording, fitted from its labels and movement).",
+    };
+
     private sealed class TrainerOptions
     {
         public Option<string> Trainer { get; } = new("--trainer") { Description = "lightgbm (default) or fasttree.", DefaultValueFactory = _ => "lightgbm" };
@@ -104,8 +109,9 @@ internal static class ModelCommand
         var data = DataOption();
         var output = new Option<string>("--out") { Description = "Model file to write (the card goes beside it as NAME.card.json).", Required = true };
         var noCv = new Option<bool>("--no-cv") { Description = "Skip the leave-one-subject-out run whose figures go into the card." };
+        var asPublished = LabelsAsPublishedOption();
         var trainer = new TrainerOptions();
-        var command = new Command("train", "Train the activity model on labelled recordings and write it with its model card.") { data, output, noCv };
+        var command = new Command("train", "Train the activity model on labelled recordings and write it with its model card.") { data, output, noCv, asPublished };
         trainer.AddTo(command);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -114,7 +120,7 @@ internal static class ModelCommand
             try
             {
                 var options = trainer.Bind(parseResult);
-                var input = await ReadAsync(parseResult.GetValue(data)!, e);
+                var input = await ReadAsync(parseResult.GetValue(data)!, !parseResult.GetValue(asPublished), e);
                 CrossValidationSummary? cv = null;
                 var subjects = ActivityTrainer.SubjectSequences(input.Windows).Count;
                 if (!parseResult.GetValue(noCv) && subjects >= 2)
@@ -128,7 +134,7 @@ internal static class ModelCommand
                 bar.Report(new EvaluationProgress(0, 1, $"training on {input.Windows.Count:N0} windows"));
                 var model = ActivityTrainer.Train(input.Windows, options);
                 var path = parseResult.GetValue(output)!;
-                var card = model.Save(path, input.Files, cv);
+                var card = model.Save(path, input.Files, cv, input.Alignment);
                 bar.Report(new EvaluationProgress(1, 1, "done"));
                 await o.WriteLineAsync(string.Create(C,
                     $"Wrote {path} ({new FileInfo(path).Length / 1024.0:0} KiB, version {card.ModelVersion}) and {ActivityModelCard.PathFor(path)}: {options.Trainer}, {input.Windows.Count:N0} windows of {subjects} subjects, feature schema {card.FeatureSchemaHash}"));
@@ -149,7 +155,8 @@ internal static class ModelCommand
         var model = new Option<string>("--model") { Description = "The model file (its card must be beside it).", Required = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of tables." };
         var picture = new Option<string?>("--picture") { Description = "Also write the confusion matrix and per-class scores as an SVG picture." };
-        var command = new Command("evaluate", "Score a model on labelled recordings: accuracy, macro-F1, per class, confusion, per subject.") { model, data, json, picture };
+        var asPublished = LabelsAsPublishedOption();
+        var command = new Command("evaluate", "Score a model on labelled recordings: accuracy, macro-F1, per class, confusion, per subject.") { model, data, json, picture, asPublished };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var o = parseResult.InvocationConfiguration.Output;
@@ -167,7 +174,7 @@ internal static class ModelCommand
 
             try
             {
-                var input = await ReadAsync(parseResult.GetValue(data)!, e);
+                var input = await ReadAsync(parseResult.GetValue(data)!, !parseResult.GetValue(asPublished), e);
                 var watch = Stopwatch.StartNew();
                 var result = ActivityEvaluation.Evaluate(loaded, input.Windows);
                 watch.Stop();
@@ -189,8 +196,9 @@ internal static class ModelCommand
         var data = DataOption();
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of tables." };
         var picture = new Option<string?>("--picture") { Description = "Also write the confusion matrix and per-class scores as an SVG picture." };
+        var asPublished = LabelsAsPublishedOption();
         var trainer = new TrainerOptions();
-        var command = new Command("cv", "Leave-one-subject-out cross-validation: every subject scored by a model trained without them.") { data, json, picture };
+        var command = new Command("cv", "Leave-one-subject-out cross-validation: every subject scored by a model trained without them.") { data, json, picture, asPublished };
         trainer.AddTo(command);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -199,7 +207,7 @@ internal static class ModelCommand
             try
             {
                 var options = trainer.Bind(parseResult);
-                var input = await ReadAsync(parseResult.GetValue(data)!, e);
+                var input = await ReadAsync(parseResult.GetValue(data)!, !parseResult.GetValue(asPublished), e);
                 var result = ActivityEvaluation.CrossValidate(input.Windows, options, new ProgressBar(e, "cross-validation"));
                 await WriteResultAsync(o, result, parseResult.GetValue(json), $"leave-one-subject-out, {result.Folds.Count} folds, {options.Trainer}");
                 await WritePictureAsync(parseResult.GetValue(picture), result.Raw, $"Leave-one-subject-out, {options.Trainer}", o, parseResult.GetValue(json));
@@ -214,13 +222,17 @@ internal static class ModelCommand
         return command;
     }
 
-    private sealed record Input(IReadOnlyList<LabelledWindow> Windows, IReadOnlyList<TrainingFile> Files);
+    private sealed record Input(IReadOnlyList<LabelledWindow> Windows, IReadOnlyList<TrainingFile> Files, LabelAlignmentSummary? Alignment);
 
-    /// <summary>Reads, calibrates (nominally scaled sources only) and windows every recording; hashes every file read.</summary>
-    private static async Task<Input> ReadAsync(string[] paths, TextWriter error)
+    /// <summary>
+    /// Reads, calibrates (nominally scaled sources only), aligns the labels of the sources that need it
+    /// (when <paramref name="alignLabels"/>) and windows every recording; hashes every file read.
+    /// </summary>
+    private static async Task<Input> ReadAsync(string[] paths, bool alignLabels, TextWriter error)
     {
         var windows = new List<LabelledWindow>();
         var files = new List<TrainingFile>();
+        var shifts = new SortedDictionary<string, int>(StringComparer.Ordinal);
         foreach (var path in paths)
         {
             var recordings = RecordingReader.Open(path);
@@ -234,6 +246,15 @@ internal static class ModelCommand
                 }
 
                 bar.Report(new EvaluationProgress(i, recordings.Count, recording.ToString()));
+                if (alignLabels && LabelAlignment.Needs(recording.Source) && recording.Accelerometer.HasLabels)
+                {
+                    var shift = LabelAlignment.Fit(recording);
+                    shifts[shift.Recording] = shift.ShiftSeconds;
+                    await error.WriteLineAsync(string.Create(C,
+                        $"{shift.Recording}: labels moved {shift.ShiftSeconds:+0;-0;0} s (movement separation {shift.SeparationBefore:0.000} as published, {shift.SeparationAfter:0.000} aligned)"));
+                    recording = LabelAlignment.Apply(recording, shift.ShiftSeconds);
+                }
+
                 windows.AddRange(WindowLabeller.Label(recording));
             }
 
@@ -249,7 +270,9 @@ internal static class ModelCommand
             throw new ArgumentException("The data hold no labelled windows (labels must be those of daily-sports-torso or chest-accel-casale).");
         }
 
-        return new Input(windows, files);
+        var alignment = shifts.Count == 0 ? null : new LabelAlignmentSummary(
+            "one shift per recording maximising the movement separation of rest and moving labels", LabelAlignment.MaximumShiftSeconds, shifts);
+        return new Input(windows, files, alignment);
     }
 
     private static async Task WriteResultAsync(TextWriter o, EvaluationResult result, bool json, string title)
