@@ -125,8 +125,10 @@ internal static class ModelCommand
                 var subjects = ActivityTrainer.SubjectSequences(input.Windows).Count;
                 if (!parseResult.GetValue(noCv) && subjects >= 2)
                 {
-                    var result = ActivityEvaluation.CrossValidate(input.Windows, options, new ProgressBar(e, "cross-validation"));
+                    var result = ActivityEvaluation.CrossValidate(input.Windows, options, new ProgressBar(e, "cross-validation"), input.Published);
                     cv = result.Summarise();
+                    await WriteResultAsync(o, result, json: false, $"leave-one-subject-out, {result.Folds.Count} folds, {options.Trainer}");
+                    await o.WriteLineAsync();
                     await o.WriteLineAsync(string.Create(C, $"Leave-one-subject-out: macro-F1 {result.Raw.MacroF1:0.000} (smoothed live {result.Causal.MacroF1:0.000}, Viterbi {result.Viterbi.MacroF1:0.000}), accuracy {result.Raw.Accuracy:0.000}, {subjects} subjects"));
                 }
 
@@ -177,6 +179,11 @@ internal static class ModelCommand
                 var input = await ReadAsync(parseResult.GetValue(data)!, !parseResult.GetValue(asPublished), e);
                 var watch = Stopwatch.StartNew();
                 var result = ActivityEvaluation.Evaluate(loaded, input.Windows);
+                if (input.Published is not null)
+                {
+                    result = result with { Reference = ActivityEvaluation.Evaluate(loaded, input.Published) };
+                }
+
                 watch.Stop();
                 await WriteResultAsync(o, result, parseResult.GetValue(json), $"model {loaded.Version}, {input.Windows.Count:N0} windows scored in {watch.Elapsed.TotalSeconds:0.00} s");
                 await WritePictureAsync(parseResult.GetValue(picture), result.Raw, $"Activity model {loaded.Version}", o, parseResult.GetValue(json));
@@ -208,7 +215,7 @@ internal static class ModelCommand
             {
                 var options = trainer.Bind(parseResult);
                 var input = await ReadAsync(parseResult.GetValue(data)!, !parseResult.GetValue(asPublished), e);
-                var result = ActivityEvaluation.CrossValidate(input.Windows, options, new ProgressBar(e, "cross-validation"));
+                var result = ActivityEvaluation.CrossValidate(input.Windows, options, new ProgressBar(e, "cross-validation"), input.Published);
                 await WriteResultAsync(o, result, parseResult.GetValue(json), $"leave-one-subject-out, {result.Folds.Count} folds, {options.Trainer}");
                 await WritePictureAsync(parseResult.GetValue(picture), result.Raw, $"Leave-one-subject-out, {options.Trainer}", o, parseResult.GetValue(json));
                 return (int)Exit.Ok;
@@ -222,7 +229,8 @@ internal static class ModelCommand
         return command;
     }
 
-    private sealed record Input(IReadOnlyList<LabelledWindow> Windows, IReadOnlyList<TrainingFile> Files, LabelAlignmentSummary? Alignment);
+    /// <summary>The labelled windows, the files they came from, and, when labels were aligned, the same recordings' windows labelled as published.</summary>
+    private sealed record Input(IReadOnlyList<LabelledWindow> Windows, IReadOnlyList<TrainingFile> Files, LabelAlignmentSummary? Alignment, IReadOnlyList<LabelledWindow>? Published);
 
     /// <summary>
     /// Reads, calibrates (nominally scaled sources only), aligns the labels of the sources that need it
@@ -233,6 +241,7 @@ internal static class ModelCommand
         var windows = new List<LabelledWindow>();
         var files = new List<TrainingFile>();
         var shifts = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var published = new List<LabelledWindow>();
         foreach (var path in paths)
         {
             var recordings = RecordingReader.Open(path);
@@ -252,10 +261,14 @@ internal static class ModelCommand
                     shifts[shift.Recording] = shift.ShiftSeconds;
                     await error.WriteLineAsync(string.Create(C,
                         $"{shift.Recording}: labels moved {shift.ShiftSeconds:+0;-0;0} s (movement separation {shift.SeparationBefore:0.000} as published, {shift.SeparationAfter:0.000} aligned)"));
-                    recording = LabelAlignment.Apply(recording, shift.ShiftSeconds);
+                    published.AddRange(WindowLabeller.Label(recording));
+                    windows.AddRange(WindowLabeller.Label(LabelAlignment.Apply(recording, shift.ShiftSeconds)));
+                    continue;
                 }
 
-                windows.AddRange(WindowLabeller.Label(recording));
+                var labelled = WindowLabeller.Label(recording);
+                windows.AddRange(labelled);
+                published.AddRange(labelled);
             }
 
             bar.Report(new EvaluationProgress(recordings.Count, recordings.Count, "done"));
@@ -272,7 +285,7 @@ internal static class ModelCommand
 
         var alignment = shifts.Count == 0 ? null : new LabelAlignmentSummary(
             "one shift per recording maximising the movement separation of rest and moving labels", LabelAlignment.MaximumShiftSeconds, shifts);
-        return new Input(windows, files, alignment);
+        return new Input(windows, files, alignment, alignment is null ? null : published);
     }
 
     private static async Task WriteResultAsync(TextWriter o, EvaluationResult result, bool json, string title)
@@ -317,6 +330,13 @@ internal static class ModelCommand
             await o.WriteLineAsync($"== {source} subjects only ==");
             await WriteResultAsync(o, part with { Folds = [] }, json: false, $"{source}: {part.Folds.Count} held-out subjects");
         }
+
+        if (result.Reference is { } reference)
+        {
+            await o.WriteLineAsync();
+            await o.WriteLineAsync("==== the same predictions scored against the labels as published ====");
+            await WriteResultAsync(o, reference, json: false, "labels as published");
+        }
     }
 
     private static string Short(string label) => label.Length <= 6 ? label : label[..6];
@@ -328,52 +348,63 @@ internal static class ModelCommand
         using (var w = new Utf8JsonWriter(stream))
         {
             w.WriteStartObject();
-            WriteMetrics(w, result.Raw);
-            w.WriteStartObject("smoothed");
-            w.WriteStartObject("causal");
-            WriteMetrics(w, result.Causal);
+            WriteResult(w, result);
             w.WriteEndObject();
-            w.WriteStartObject("viterbi");
-            WriteMetrics(w, result.Viterbi);
-            w.WriteEndObject();
-            w.WriteEndObject();
-            if (result.Folds.Count > 0)
-            {
-                w.WriteStartArray("folds");
-                foreach (var f in result.Folds)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("subject", f.Subject);
-                    w.WriteNumber("windows", f.Windows);
-                    w.WriteNumber("accuracy", Math.Round(f.Accuracy, 6));
-                    w.WriteNumber("macro_f1", Math.Round(f.MacroF1, 6));
-                    w.WriteNumber("macro_f1_causal", Math.Round(f.CausalMacroF1, 6));
-                    w.WriteNumber("macro_f1_viterbi", Math.Round(f.ViterbiMacroF1, 6));
-                    w.WriteEndObject();
-                }
+        }
 
-                w.WriteEndArray();
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static void WriteResult(Utf8JsonWriter w, EvaluationResult result)
+    {
+        WriteMetrics(w, result.Raw);
+        w.WriteStartObject("smoothed");
+        w.WriteStartObject("causal");
+        WriteMetrics(w, result.Causal);
+        w.WriteEndObject();
+        w.WriteStartObject("viterbi");
+        WriteMetrics(w, result.Viterbi);
+        w.WriteEndObject();
+        w.WriteEndObject();
+        if (result.Folds.Count > 0)
+        {
+            w.WriteStartArray("folds");
+            foreach (var f in result.Folds)
+            {
+                w.WriteStartObject();
+                w.WriteString("subject", f.Subject);
+                w.WriteNumber("windows", f.Windows);
+                w.WriteNumber("accuracy", Math.Round(f.Accuracy, 6));
+                w.WriteNumber("macro_f1", Math.Round(f.MacroF1, 6));
+                w.WriteNumber("macro_f1_causal", Math.Round(f.CausalMacroF1, 6));
+                w.WriteNumber("macro_f1_viterbi", Math.Round(f.ViterbiMacroF1, 6));
+                w.WriteEndObject();
             }
 
-            if (result.PerSource.Count > 0)
-            {
-                w.WriteStartObject("per_source");
-                foreach (var (source, part) in result.PerSource)
-                {
-                    w.WriteStartObject(source);
-                    WriteMetrics(w, part.Raw);
-                    w.WriteNumber("macro_f1_causal", Math.Round(part.Causal.MacroF1, 6));
-                    w.WriteNumber("macro_f1_viterbi", Math.Round(part.Viterbi.MacroF1, 6));
-                    w.WriteEndObject();
-                }
+            w.WriteEndArray();
+        }
 
+        if (result.PerSource.Count > 0)
+        {
+            w.WriteStartObject("per_source");
+            foreach (var (source, part) in result.PerSource)
+            {
+                w.WriteStartObject(source);
+                WriteMetrics(w, part.Raw);
+                w.WriteNumber("macro_f1_causal", Math.Round(part.Causal.MacroF1, 6));
+                w.WriteNumber("macro_f1_viterbi", Math.Round(part.Viterbi.MacroF1, 6));
                 w.WriteEndObject();
             }
 
             w.WriteEndObject();
         }
 
-        return Encoding.UTF8.GetString(stream.ToArray());
+        if (result.Reference is { } reference)
+        {
+            w.WriteStartObject("labels_as_published");
+            WriteResult(w, reference);
+            w.WriteEndObject();
+        }
     }
 
     private static void WriteMetrics(Utf8JsonWriter w, ActivityMetrics m)
