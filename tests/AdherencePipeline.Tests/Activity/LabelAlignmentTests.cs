@@ -78,6 +78,18 @@ public sealed class LabelAlignmentTests
     }
 
     [Fact]
+    public void Fit_CasaleParticipant08_MovesTheLabelsOntoItsLateStairs()
+    {
+        // Its 75-s stairs block starts with 63 s of standing still.
+        var (recording, _) = RecordingCalibration.Calibrate(Assert.Single(RecordingReader.Open(Recordings.SharedData.File("chest-accel-casale", "participant08.csv.gz"))));
+
+        var shift = LabelAlignment.Fit(recording);
+
+        Assert.InRange(shift.ShiftSeconds, 55, 70);
+        Assert.True(shift.SeparationAfter > shift.SeparationBefore + 0.2);
+    }
+
+    [Fact]
     public void Needs_OnlyCasale()
     {
         Assert.True(LabelAlignment.Needs(RecordingSources.ChestAccelCasale));
