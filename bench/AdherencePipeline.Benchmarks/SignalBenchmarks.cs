@@ -64,7 +64,7 @@ public class SignalBenchmarks
         return _windows.Count;
     }
 
-    /// <summary>All 52 features of one 5-s window.</summary>
+    /// <summary>All 70 features of one 5-s window.</summary>
     [Benchmark]
     public float Features()
     {

@@ -41,6 +41,11 @@ internal static class ModelCommand
         Arity = ArgumentArity.OneOrMore,
     };
 
+    private static Option<bool> LabelsAsPublishedOption() => new("--labels-as-published")
+    {
+        Description = "Use every label as published. By default the labels of chest-accel-casale, which run ahead of the movement, are moved onto it (one shift per recording, fitted from its labels and movement).",
+    };
+
     private sealed class TrainerOptions
     {
         public Option<string> Trainer { get; } = new("--trainer") { Description = "lightgbm (default) or fasttree.", DefaultValueFactory = _ => "lightgbm" };
@@ -104,8 +109,9 @@ internal static class ModelCommand
         var data = DataOption();
         var output = new Option<string>("--out") { Description = "Model file to write (the card goes beside it as NAME.card.json).", Required = true };
         var noCv = new Option<bool>("--no-cv") { Description = "Skip the leave-one-subject-out run whose figures go into the card." };
+        var asPublished = LabelsAsPublishedOption();
         var trainer = new TrainerOptions();
-        var command = new Command("train", "Train the activity model on labelled recordings and write it with its model card.") { data, output, noCv };
+        var command = new Command("train", "Train the activity model on labelled recordings and write it with its model card.") { data, output, noCv, asPublished };
         trainer.AddTo(command);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -114,13 +120,15 @@ internal static class ModelCommand
             try
             {
                 var options = trainer.Bind(parseResult);
-                var input = await ReadAsync(parseResult.GetValue(data)!, e);
+                var input = await ReadAsync(parseResult.GetValue(data)!, !parseResult.GetValue(asPublished), e);
                 CrossValidationSummary? cv = null;
                 var subjects = ActivityTrainer.SubjectSequences(input.Windows).Count;
                 if (!parseResult.GetValue(noCv) && subjects >= 2)
                 {
-                    var result = ActivityEvaluation.CrossValidate(input.Windows, options, new ProgressBar(e, "cross-validation"));
+                    var result = ActivityEvaluation.CrossValidate(input.Windows, options, new ProgressBar(e, "cross-validation"), input.Published);
                     cv = result.Summarise();
+                    await WriteResultAsync(o, result, json: false, $"leave-one-subject-out, {result.Folds.Count} folds, {options.Trainer}");
+                    await o.WriteLineAsync();
                     await o.WriteLineAsync(string.Create(C, $"Leave-one-subject-out: macro-F1 {result.Raw.MacroF1:0.000} (smoothed live {result.Causal.MacroF1:0.000}, Viterbi {result.Viterbi.MacroF1:0.000}), accuracy {result.Raw.Accuracy:0.000}, {subjects} subjects"));
                 }
 
@@ -128,7 +136,7 @@ internal static class ModelCommand
                 bar.Report(new EvaluationProgress(0, 1, $"training on {input.Windows.Count:N0} windows"));
                 var model = ActivityTrainer.Train(input.Windows, options);
                 var path = parseResult.GetValue(output)!;
-                var card = model.Save(path, input.Files, cv);
+                var card = model.Save(path, input.Files, cv, input.Alignment);
                 bar.Report(new EvaluationProgress(1, 1, "done"));
                 await o.WriteLineAsync(string.Create(C,
                     $"Wrote {path} ({new FileInfo(path).Length / 1024.0:0} KiB, version {card.ModelVersion}) and {ActivityModelCard.PathFor(path)}: {options.Trainer}, {input.Windows.Count:N0} windows of {subjects} subjects, feature schema {card.FeatureSchemaHash}"));
@@ -149,7 +157,8 @@ internal static class ModelCommand
         var model = new Option<string>("--model") { Description = "The model file (its card must be beside it).", Required = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of tables." };
         var picture = new Option<string?>("--picture") { Description = "Also write the confusion matrix and per-class scores as an SVG picture." };
-        var command = new Command("evaluate", "Score a model on labelled recordings: accuracy, macro-F1, per class, confusion, per subject.") { model, data, json, picture };
+        var asPublished = LabelsAsPublishedOption();
+        var command = new Command("evaluate", "Score a model on labelled recordings: accuracy, macro-F1, per class, confusion, per subject.") { model, data, json, picture, asPublished };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var o = parseResult.InvocationConfiguration.Output;
@@ -167,9 +176,14 @@ internal static class ModelCommand
 
             try
             {
-                var input = await ReadAsync(parseResult.GetValue(data)!, e);
+                var input = await ReadAsync(parseResult.GetValue(data)!, !parseResult.GetValue(asPublished), e);
                 var watch = Stopwatch.StartNew();
                 var result = ActivityEvaluation.Evaluate(loaded, input.Windows);
+                if (input.Published is not null)
+                {
+                    result = result with { Reference = ActivityEvaluation.Evaluate(loaded, input.Published) };
+                }
+
                 watch.Stop();
                 await WriteResultAsync(o, result, parseResult.GetValue(json), $"model {loaded.Version}, {input.Windows.Count:N0} windows scored in {watch.Elapsed.TotalSeconds:0.00} s");
                 await WritePictureAsync(parseResult.GetValue(picture), result.Raw, $"Activity model {loaded.Version}", o, parseResult.GetValue(json));
@@ -189,8 +203,9 @@ internal static class ModelCommand
         var data = DataOption();
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of tables." };
         var picture = new Option<string?>("--picture") { Description = "Also write the confusion matrix and per-class scores as an SVG picture." };
+        var asPublished = LabelsAsPublishedOption();
         var trainer = new TrainerOptions();
-        var command = new Command("cv", "Leave-one-subject-out cross-validation: every subject scored by a model trained without them.") { data, json, picture };
+        var command = new Command("cv", "Leave-one-subject-out cross-validation: every subject scored by a model trained without them.") { data, json, picture, asPublished };
         trainer.AddTo(command);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -199,8 +214,8 @@ internal static class ModelCommand
             try
             {
                 var options = trainer.Bind(parseResult);
-                var input = await ReadAsync(parseResult.GetValue(data)!, e);
-                var result = ActivityEvaluation.CrossValidate(input.Windows, options, new ProgressBar(e, "cross-validation"));
+                var input = await ReadAsync(parseResult.GetValue(data)!, !parseResult.GetValue(asPublished), e);
+                var result = ActivityEvaluation.CrossValidate(input.Windows, options, new ProgressBar(e, "cross-validation"), input.Published);
                 await WriteResultAsync(o, result, parseResult.GetValue(json), $"leave-one-subject-out, {result.Folds.Count} folds, {options.Trainer}");
                 await WritePictureAsync(parseResult.GetValue(picture), result.Raw, $"Leave-one-subject-out, {options.Trainer}", o, parseResult.GetValue(json));
                 return (int)Exit.Ok;
@@ -214,13 +229,19 @@ internal static class ModelCommand
         return command;
     }
 
-    private sealed record Input(IReadOnlyList<LabelledWindow> Windows, IReadOnlyList<TrainingFile> Files);
+    /// <summary>The labelled windows, the files they came from, and, when labels were aligned, the same recordings' windows labelled as published.</summary>
+    private sealed record Input(IReadOnlyList<LabelledWindow> Windows, IReadOnlyList<TrainingFile> Files, LabelAlignmentSummary? Alignment, IReadOnlyList<LabelledWindow>? Published);
 
-    /// <summary>Reads, calibrates (nominally scaled sources only) and windows every recording; hashes every file read.</summary>
-    private static async Task<Input> ReadAsync(string[] paths, TextWriter error)
+    /// <summary>
+    /// Reads, calibrates (nominally scaled sources only), aligns the labels of the sources that need it
+    /// (when <paramref name="alignLabels"/>) and windows every recording; hashes every file read.
+    /// </summary>
+    private static async Task<Input> ReadAsync(string[] paths, bool alignLabels, TextWriter error)
     {
         var windows = new List<LabelledWindow>();
         var files = new List<TrainingFile>();
+        var shifts = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var published = new List<LabelledWindow>();
         foreach (var path in paths)
         {
             var recordings = RecordingReader.Open(path);
@@ -234,7 +255,20 @@ internal static class ModelCommand
                 }
 
                 bar.Report(new EvaluationProgress(i, recordings.Count, recording.ToString()));
-                windows.AddRange(WindowLabeller.Label(recording));
+                if (alignLabels && LabelAlignment.Needs(recording.Source) && recording.Accelerometer.HasLabels)
+                {
+                    var shift = LabelAlignment.Fit(recording);
+                    shifts[shift.Recording] = shift.ShiftSeconds;
+                    await error.WriteLineAsync(string.Create(C,
+                        $"{shift.Recording}: labels moved {shift.ShiftSeconds:+0;-0;0} s (movement separation {shift.SeparationBefore:0.000} as published, {shift.SeparationAfter:0.000} aligned)"));
+                    published.AddRange(WindowLabeller.Label(recording));
+                    windows.AddRange(WindowLabeller.Label(LabelAlignment.Apply(recording, shift.ShiftSeconds)));
+                    continue;
+                }
+
+                var labelled = WindowLabeller.Label(recording);
+                windows.AddRange(labelled);
+                published.AddRange(labelled);
             }
 
             bar.Report(new EvaluationProgress(recordings.Count, recordings.Count, "done"));
@@ -249,7 +283,9 @@ internal static class ModelCommand
             throw new ArgumentException("The data hold no labelled windows (labels must be those of daily-sports-torso or chest-accel-casale).");
         }
 
-        return new Input(windows, files);
+        var alignment = shifts.Count == 0 ? null : new LabelAlignmentSummary(
+            "one shift per recording maximising the movement separation of rest and moving labels", LabelAlignment.MaximumShiftSeconds, shifts);
+        return new Input(windows, files, alignment, alignment is null ? null : published);
     }
 
     private static async Task WriteResultAsync(TextWriter o, EvaluationResult result, bool json, string title)
@@ -294,6 +330,13 @@ internal static class ModelCommand
             await o.WriteLineAsync($"== {source} subjects only ==");
             await WriteResultAsync(o, part with { Folds = [] }, json: false, $"{source}: {part.Folds.Count} held-out subjects");
         }
+
+        if (result.Reference is { } reference)
+        {
+            await o.WriteLineAsync();
+            await o.WriteLineAsync("==== the same predictions scored against the labels as published ====");
+            await WriteResultAsync(o, reference, json: false, "labels as published");
+        }
     }
 
     private static string Short(string label) => label.Length <= 6 ? label : label[..6];
@@ -305,52 +348,63 @@ internal static class ModelCommand
         using (var w = new Utf8JsonWriter(stream))
         {
             w.WriteStartObject();
-            WriteMetrics(w, result.Raw);
-            w.WriteStartObject("smoothed");
-            w.WriteStartObject("causal");
-            WriteMetrics(w, result.Causal);
+            WriteResult(w, result);
             w.WriteEndObject();
-            w.WriteStartObject("viterbi");
-            WriteMetrics(w, result.Viterbi);
-            w.WriteEndObject();
-            w.WriteEndObject();
-            if (result.Folds.Count > 0)
-            {
-                w.WriteStartArray("folds");
-                foreach (var f in result.Folds)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("subject", f.Subject);
-                    w.WriteNumber("windows", f.Windows);
-                    w.WriteNumber("accuracy", Math.Round(f.Accuracy, 6));
-                    w.WriteNumber("macro_f1", Math.Round(f.MacroF1, 6));
-                    w.WriteNumber("macro_f1_causal", Math.Round(f.CausalMacroF1, 6));
-                    w.WriteNumber("macro_f1_viterbi", Math.Round(f.ViterbiMacroF1, 6));
-                    w.WriteEndObject();
-                }
+        }
 
-                w.WriteEndArray();
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static void WriteResult(Utf8JsonWriter w, EvaluationResult result)
+    {
+        WriteMetrics(w, result.Raw);
+        w.WriteStartObject("smoothed");
+        w.WriteStartObject("causal");
+        WriteMetrics(w, result.Causal);
+        w.WriteEndObject();
+        w.WriteStartObject("viterbi");
+        WriteMetrics(w, result.Viterbi);
+        w.WriteEndObject();
+        w.WriteEndObject();
+        if (result.Folds.Count > 0)
+        {
+            w.WriteStartArray("folds");
+            foreach (var f in result.Folds)
+            {
+                w.WriteStartObject();
+                w.WriteString("subject", f.Subject);
+                w.WriteNumber("windows", f.Windows);
+                w.WriteNumber("accuracy", Math.Round(f.Accuracy, 6));
+                w.WriteNumber("macro_f1", Math.Round(f.MacroF1, 6));
+                w.WriteNumber("macro_f1_causal", Math.Round(f.CausalMacroF1, 6));
+                w.WriteNumber("macro_f1_viterbi", Math.Round(f.ViterbiMacroF1, 6));
+                w.WriteEndObject();
             }
 
-            if (result.PerSource.Count > 0)
-            {
-                w.WriteStartObject("per_source");
-                foreach (var (source, part) in result.PerSource)
-                {
-                    w.WriteStartObject(source);
-                    WriteMetrics(w, part.Raw);
-                    w.WriteNumber("macro_f1_causal", Math.Round(part.Causal.MacroF1, 6));
-                    w.WriteNumber("macro_f1_viterbi", Math.Round(part.Viterbi.MacroF1, 6));
-                    w.WriteEndObject();
-                }
+            w.WriteEndArray();
+        }
 
+        if (result.PerSource.Count > 0)
+        {
+            w.WriteStartObject("per_source");
+            foreach (var (source, part) in result.PerSource)
+            {
+                w.WriteStartObject(source);
+                WriteMetrics(w, part.Raw);
+                w.WriteNumber("macro_f1_causal", Math.Round(part.Causal.MacroF1, 6));
+                w.WriteNumber("macro_f1_viterbi", Math.Round(part.Viterbi.MacroF1, 6));
                 w.WriteEndObject();
             }
 
             w.WriteEndObject();
         }
 
-        return Encoding.UTF8.GetString(stream.ToArray());
+        if (result.Reference is { } reference)
+        {
+            w.WriteStartObject("labels_as_published");
+            WriteResult(w, reference);
+            w.WriteEndObject();
+        }
     }
 
     private static void WriteMetrics(Utf8JsonWriter w, ActivityMetrics m)

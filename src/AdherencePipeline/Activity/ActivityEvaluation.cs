@@ -22,6 +22,12 @@ public sealed record EvaluationResult(ActivityMetrics Raw, ActivityMetrics Causa
     /// </summary>
     public IReadOnlyDictionary<string, EvaluationResult> PerSource { get; init; } = new Dictionary<string, EvaluationResult>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The same fold models scored on a second labelling of the held-out subjects (in practice: their
+    /// labels as published, where the evaluated windows had aligned labels); null when none was given.
+    /// </summary>
+    public EvaluationResult? Reference { get; init; }
+
     /// <summary>The summary a model card keeps.</summary>
     public CrossValidationSummary Summarise() => new(
         "leave-one-subject-out",
@@ -54,9 +60,14 @@ public static class ActivityEvaluation
             Metrics(scored, s => s.Raw), Metrics(scored, s => s.Causal), Metrics(scored, s => s.Viterbi), []);
     }
 
-    /// <summary>Leave-one-subject-out cross-validation over the subjects of <paramref name="windows"/>.</summary>
+    /// <summary>
+    /// Leave-one-subject-out cross-validation over the subjects of <paramref name="windows"/>. Each fold's
+    /// model also scores the held-out subject's windows in <paramref name="reference"/>, when given
+    /// (<see cref="EvaluationResult.Reference"/>): the same recordings labelled another way.
+    /// </summary>
     /// <exception cref="ArgumentException">Fewer than two subjects.</exception>
-    public static EvaluationResult CrossValidate(IReadOnlyList<LabelledWindow> windows, ActivityTrainerOptions? options = null, IProgress<EvaluationProgress>? progress = null)
+    public static EvaluationResult CrossValidate(
+        IReadOnlyList<LabelledWindow> windows, ActivityTrainerOptions? options = null, IProgress<EvaluationProgress>? progress = null, IReadOnlyList<LabelledWindow>? reference = null)
     {
         ArgumentNullException.ThrowIfNull(windows);
         var subjects = ActivityTrainer.SubjectSequences(windows).Select(s => s[0].Subject).ToList();
@@ -67,6 +78,8 @@ public static class ActivityEvaluation
 
         var all = new List<Scored>();
         var folds = new List<FoldScore>();
+        var referenceAll = new List<Scored>();
+        var referenceFolds = new List<FoldScore>();
         for (var f = 0; f < subjects.Count; f++)
         {
             var held = subjects[f];
@@ -76,16 +89,27 @@ public static class ActivityEvaluation
             var model = ActivityTrainer.Train(train, options);
             var scored = Score(model, test);
             all.AddRange(scored);
-            var raw = Metrics(scored, s => s.Raw);
-            folds.Add(new FoldScore(held, test.Count, raw.Accuracy, raw.MacroF1, Metrics(scored, s => s.Causal).MacroF1, Metrics(scored, s => s.Viterbi).MacroF1));
+            folds.Add(Fold(held, scored));
+            if (reference?.Where(w => w.Subject == held).ToList() is { Count: > 0 } referenceTest)
+            {
+                var referenceScored = Score(model, referenceTest);
+                referenceAll.AddRange(referenceScored);
+                referenceFolds.Add(Fold(held, referenceScored));
+            }
         }
 
         progress?.Report(new EvaluationProgress(subjects.Count, subjects.Count, "done"));
-        return new EvaluationResult(Metrics(all, s => s.Raw), Metrics(all, s => s.Causal), Metrics(all, s => s.Viterbi), folds)
-        {
-            PerSource = BySource(all, folds),
-        };
+        return Result(all, folds) with { Reference = referenceAll.Count == 0 ? null : Result(referenceAll, referenceFolds) };
     }
+
+    private static FoldScore Fold(string subject, List<Scored> scored)
+    {
+        var raw = Metrics(scored, s => s.Raw);
+        return new FoldScore(subject, scored.Count, raw.Accuracy, raw.MacroF1, Metrics(scored, s => s.Causal).MacroF1, Metrics(scored, s => s.Viterbi).MacroF1);
+    }
+
+    private static EvaluationResult Result(List<Scored> all, List<FoldScore> folds) =>
+        new(Metrics(all, s => s.Raw), Metrics(all, s => s.Causal), Metrics(all, s => s.Viterbi), folds) { PerSource = BySource(all, folds) };
 
     /// <summary>The data source of a subject id (<c>source/subject</c>).</summary>
     public static string SourceOf(string subject)

@@ -79,9 +79,9 @@ public sealed class ActivityModel
 
     /// <summary>
     /// Writes the model to <paramref name="modelPath"/> and its card beside it, with the model file's
-    /// hash and the given training files and cross-validation figures; returns the written card.
+    /// hash and the given training files, cross-validation figures and label alignment; returns the written card.
     /// </summary>
-    public ActivityModelCard Save(string modelPath, IReadOnlyList<TrainingFile> trainingFiles, CrossValidationSummary? crossValidation)
+    public ActivityModelCard Save(string modelPath, IReadOnlyList<TrainingFile> trainingFiles, CrossValidationSummary? crossValidation, LabelAlignmentSummary? labelAlignment = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(modelPath);
         ArgumentNullException.ThrowIfNull(trainingFiles);
@@ -102,6 +102,7 @@ public sealed class ActivityModel
             ModelSha256 = sha,
             TrainingFiles = trainingFiles,
             CrossValidation = crossValidation,
+            LabelAlignment = labelAlignment,
         };
         var cardPath = ActivityModelCard.PathFor(modelPath);
         File.WriteAllText(cardPath + ".tmp", card.ToJson() + "\n");

@@ -34,6 +34,12 @@ public sealed record CrossValidationSummary(
     double ViterbiMacroF1,
     IReadOnlyDictionary<string, double> PerSubjectMacroF1);
 
+/// <summary>How the training labels were moved onto the movement they name (<see cref="LabelAlignment"/>).</summary>
+/// <param name="Method">How the shifts were fitted.</param>
+/// <param name="MaximumShiftSeconds">The largest shift searched, either way.</param>
+/// <param name="ShiftSeconds">Per aligned recording, how far its labels were moved later (negative: earlier).</param>
+public sealed record LabelAlignmentSummary(string Method, int MaximumShiftSeconds, IReadOnlyDictionary<string, int> ShiftSeconds);
+
 /// <summary>
 /// The JSON card that travels beside a model file (<c>NAME.card.json</c> beside <c>NAME.zip</c>):
 /// what the model predicts, from which features, how and from what it was trained, how well it did,
@@ -87,6 +93,9 @@ public sealed record ActivityModelCard
 
     /// <summary>Cross-validation figures, when cross-validation was run before training.</summary>
     public CrossValidationSummary? CrossValidation { get; init; }
+
+    /// <summary>The label alignment applied to the training data; null when every label was used as published.</summary>
+    public LabelAlignmentSummary? LabelAlignment { get; init; }
 
     /// <summary>The card file that belongs to <paramref name="modelPath"/>: <c>NAME.card.json</c> beside <c>NAME.zip</c>.</summary>
     public static string PathFor(string modelPath)

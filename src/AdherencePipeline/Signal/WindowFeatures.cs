@@ -49,7 +49,7 @@ public readonly record struct HeartRateReserve(double RestingBpm, double Maximum
 public sealed class WindowFeatures
 {
     /// <summary>Version of the feature code; part of the schema hash.</summary>
-    public const string Version = "1";
+    public const string Version = "2";
 
     private const int FftSize = 128;
 
@@ -99,6 +99,24 @@ public sealed class WindowFeatures
         new("cadence_power_frac", "1", FeatureGroup.Acceleration),
         new("autocorr_peak", "1", FeatureGroup.Acceleration),
         new("autocorr_lag_s", "s", FeatureGroup.Acceleration),
+        new("step_regularity", "1", FeatureGroup.Acceleration),
+        new("stride_regularity", "1", FeatureGroup.Acceleration),
+        new("step_symmetry", "1", FeatureGroup.Acceleration),
+        new("step_lag_s", "s", FeatureGroup.Acceleration),
+        new("vertical_harmonic_ratio", "1", FeatureGroup.Acceleration),
+        new("vertical_skewness", "1", FeatureGroup.Acceleration),
+        new("vertical_kurtosis", "1", FeatureGroup.Acceleration),
+        new("vertical_band_0_1hz_frac", "1", FeatureGroup.Acceleration),
+        new("vertical_band_1_3hz_frac", "1", FeatureGroup.Acceleration),
+        new("vertical_band_3_5hz_frac", "1", FeatureGroup.Acceleration),
+        new("vertical_band_5_12hz_frac", "1", FeatureGroup.Acceleration),
+        new("vertical_jerk_sd", "g/s", FeatureGroup.Acceleration),
+        new("body_jerk_mean", "g/s", FeatureGroup.Acceleration),
+        new("tilt_sway_deg", "deg", FeatureGroup.Acceleration),
+        new("horizontal_vertical_ratio", "1", FeatureGroup.Acceleration),
+        new("vertical_sd_rel", "1", FeatureGroup.Acceleration),
+        new("body_mag_mean_rel", "1", FeatureGroup.Acceleration),
+        new("body_mag_sd_rel", "1", FeatureGroup.Acceleration),
         new("coverage", "1", FeatureGroup.Quality),
         new("straddles_gap", "1", FeatureGroup.Quality),
         new("hr_mean_bpm", "bpm", FeatureGroup.HeartRate),
@@ -112,6 +130,9 @@ public sealed class WindowFeatures
 
     /// <summary>A short hash of the version, names and units; stored in model cards.</summary>
     public static string SchemaHash { get; } = ComputeSchemaHash();
+
+    private static readonly int GaitIndex = IndexOf("step_regularity");
+    private static readonly int CoverageIndex = IndexOf("coverage");
 
     /// <summary>How many features <see cref="Extract"/> writes.</summary>
     public static int Count => Schema.Count;
@@ -162,7 +183,7 @@ public sealed class WindowFeatures
             ExtractAcceleration(window, output);
         }
 
-        var k = IndexOf("coverage");
+        var k = CoverageIndex;
         output[k] = (float)window.Coverage;
         output[k + 1] = window.StraddlesGap ? 1 : 0;
         ExtractHeartRate(window, heartRate, reserve, output[(k + 2)..]);
@@ -300,6 +321,168 @@ public sealed class WindowFeatures
         var (peak, lag) = AutocorrelationPeak(mag, magMean, (int)Math.Round(0.3 * _sampleRateHz), (int)Math.Round(2.0 * _sampleRateHz));
         o[41] = peak;
         o[42] = (float)(lag / _sampleRateHz);
+
+        ExtractGait(w, vertical, horizontal, body, vMean, vTotal, binHz, magMean, o[GaitIndex..]);
+    }
+
+    // Gait seen along gravity, after Moe-Nilssen and Helbostad (J Biomech 2004;37:121-126): how alike
+    // successive steps and strides are, and whether the vertical bounce comes in step pairs. Walking,
+    // stairs and the machines of a gym differ in these more than in amplitude, and every one of them
+    // is taken along or across gravity, so it does not depend on how the device is mounted.
+    // _spectrum still holds the vertical component's power spectrum.
+    private void ExtractGait(AccelerationWindow w, ReadOnlySpan<float> vertical, ReadOnlySpan<float> horizontal, ReadOnlySpan<float> body,
+        float vMean, double vTotal, double binHz, float magMean, Span<float> o)
+    {
+        var n = vertical.Length;
+        var maxLag = Math.Min(n - 1, (int)Math.Round(2.0 * _sampleRateHz));
+        Span<double> acf = stackalloc double[maxLag + 1];
+        var variance = 0.0;
+        foreach (var v in vertical)
+        {
+            variance += (v - vMean) * (v - vMean);
+        }
+
+        variance /= n;
+        var stepLag = 0;
+        var strideLag = 0;
+        float stepRegularity = 0, strideRegularity = 0;
+        if (variance > 1e-10 && maxLag >= 2)
+        {
+            // Unbiased autocorrelation: each lag's mean product over the pairs it has, over the variance.
+            for (var lag = 0; lag <= maxLag; lag++)
+            {
+                var sum = 0.0;
+                for (var i = 0; i + lag < n; i++)
+                {
+                    sum += (vertical[i] - vMean) * (vertical[i + lag] - vMean);
+                }
+
+                acf[lag] = sum / (n - lag) / variance;
+            }
+
+            // A step takes 0.3-0.8 s (75-200 steps/min); the stride is the strongest match near two steps.
+            stepLag = PeakLag(acf, (int)Math.Round(0.3 * _sampleRateHz), (int)Math.Round(0.8 * _sampleRateHz));
+            if (stepLag > 0)
+            {
+                stepRegularity = (float)acf[stepLag];
+                strideLag = PeakLag(acf, (int)Math.Floor(1.6 * stepLag), (int)Math.Ceiling(2.4 * stepLag));
+                strideRegularity = strideLag > 0 ? (float)acf[strideLag] : 0;
+            }
+        }
+
+        o[0] = stepRegularity;
+        o[1] = strideRegularity;
+        o[2] = strideRegularity > 1e-3f ? Math.Clamp(stepRegularity / strideRegularity, -2f, 2f) : 0;
+        o[3] = (float)(stepLag / _sampleRateHz);
+        o[4] = strideLag > 0 ? HarmonicRatio(vertical, vMean, strideLag) : 0;
+
+        var (_, vSd, vSkew, vKurt) = Moments(vertical);
+        o[5] = vSkew;
+        o[6] = vKurt;
+        if (vTotal > 1e-12)
+        {
+            o[7] = BandFraction(0, 1, binHz, vTotal);
+            o[8] = BandFraction(1, 3, binHz, vTotal);
+            o[9] = BandFraction(3, 5, binHz, vTotal);
+            o[10] = BandFraction(5, 12.5, binHz, vTotal);
+        }
+        else
+        {
+            o[7] = o[8] = o[9] = o[10] = 0;
+        }
+
+        // Jerk: how abruptly the trunk is accelerated; a stair step lands harder than a level one.
+        double jerkSum = 0, jerkSquares = 0, bodyJerk = 0;
+        for (var i = 1; i < n; i++)
+        {
+            var dv = (vertical[i] - vertical[i - 1]) * _sampleRateHz;
+            jerkSum += dv;
+            jerkSquares += dv * dv;
+            bodyJerk += Math.Abs(body[i] - body[i - 1]) * _sampleRateHz;
+        }
+
+        var jerkMean = jerkSum / (n - 1);
+        o[11] = (float)Math.Sqrt(Math.Max(0, jerkSquares / (n - 1) - jerkMean * jerkMean));
+        o[12] = (float)(bodyJerk / (n - 1));
+
+        // Sway: how far the slow gravity direction wanders from its mean in the window.
+        var gx = Mean(w.GravityX);
+        var gy = Mean(w.GravityY);
+        var gz = Mean(w.GravityZ);
+        var sway = 0.0;
+        for (var i = 0; i < n; i++)
+        {
+            var angle = AngleBetween(w.GravityX[i], w.GravityY[i], w.GravityZ[i], gx, gy, gz);
+            sway += float.IsNaN(angle) ? 0 : angle * angle;
+        }
+
+        o[13] = (float)Math.Sqrt(sway / n);
+        var hRms = 0.0;
+        foreach (var h in horizontal)
+        {
+            hRms += h * h;
+        }
+
+        hRms = Math.Sqrt(hRms / n);
+        o[14] = vSd > 1e-6f ? (float)(hRms / vSd) : 0;
+
+        // Levels relative to the window's mean magnitude, about 1 g on any device: a gain error of the
+        // device (or of its calibration) scales both and cancels.
+        var (bodyMean, bodySd, _, _) = Moments(body);
+        o[15] = magMean > 0 ? vSd / magMean : float.NaN;
+        o[16] = magMean > 0 ? bodyMean / magMean : float.NaN;
+        o[17] = magMean > 0 ? bodySd / magMean : float.NaN;
+    }
+
+    // The lag in [from, to] of the highest local maximum of the autocorrelation, or 0 when there is none.
+    private static int PeakLag(ReadOnlySpan<double> acf, int from, int to)
+    {
+        from = Math.Max(1, from);
+        to = Math.Min(acf.Length - 2, to);
+        var best = 0;
+        for (var lag = from; lag <= to; lag++)
+        {
+            if (acf[lag] >= acf[lag - 1] && acf[lag] >= acf[lag + 1] && (best == 0 || acf[lag] > acf[best]))
+            {
+                best = lag;
+            }
+        }
+
+        return best;
+    }
+
+    // Even over odd harmonics of the stride frequency (Smidt et al. 1977): a vertical bounce that
+    // repeats every step puts its power in the even harmonics. A rotating phasor per harmonic keeps
+    // the loop free of trigonometry per sample.
+    private static float HarmonicRatio(ReadOnlySpan<float> x, float mean, int strideLag)
+    {
+        const int Harmonics = 10;
+        double even = 0, odd = 0;
+        for (var k = 1; k <= Harmonics && 2 * k < strideLag; k++)
+        {
+            var step = 2 * Math.PI * k / strideLag;
+            var (cosStep, sinStep) = (Math.Cos(step), Math.Sin(step));
+            double c = 1, s = 0, re = 0, im = 0;
+            for (var i = 0; i < x.Length; i++)
+            {
+                var d = x[i] - mean;
+                re += d * c;
+                im -= d * s;
+                (c, s) = (c * cosStep - s * sinStep, s * cosStep + c * sinStep);
+            }
+
+            var amplitude = Math.Sqrt(re * re + im * im);
+            if (k % 2 == 0)
+            {
+                even += amplitude;
+            }
+            else
+            {
+                odd += amplitude;
+            }
+        }
+
+        return odd > 1e-12 ? (float)(even / odd) : 0;
     }
 
     private static void ExtractHeartRate(AccelerationWindow w, ReadOnlySpan<HeartRateSample> hr, HeartRateReserve? reserve, Span<float> o)

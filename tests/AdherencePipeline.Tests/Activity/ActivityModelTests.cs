@@ -32,6 +32,25 @@ public sealed class ActivityModelTests(ActivityFixture data) : IDisposable
     }
 
     [Fact]
+    public void CrossValidate_WithReferenceLabels_ScoresThemWithTheSameFoldModels()
+    {
+        // The reference: subject 3's windows, every one relabelled rest.
+        var reference = data.Windows.Where(w => w.Subject.EndsWith("subject3", StringComparison.Ordinal)).Select(w => w with { Label = ActivityClass.Rest }).ToList();
+
+        var result = ActivityEvaluation.CrossValidate(data.Windows, ActivityFixture.Small, reference: reference);
+
+        Assert.NotNull(result.Reference);
+        var fold = Assert.Single(result.Reference.Folds);
+        Assert.EndsWith("subject3", fold.Subject, StringComparison.Ordinal);
+        Assert.Equal(reference.Count, result.Reference.Raw.Windows);
+
+        // Subject 3's fold model is trained on subjects 1 and 2 with the fixture's options, as the fixture's model is.
+        var expected = ActivityEvaluation.Evaluate(data.Model, reference).Raw.Accuracy;
+        Assert.Equal(expected, result.Reference.Raw.Accuracy, tolerance: 0.02);
+        Assert.InRange(result.Reference.Raw.Accuracy, 0.05, 0.6);
+    }
+
+    [Fact]
     public void Evaluate_HeldOutSubject_ScoresWellAboveChance()
     {
         var held = data.Windows.Where(w => w.Subject.EndsWith("subject3", StringComparison.Ordinal)).ToList();
@@ -61,6 +80,23 @@ public sealed class ActivityModelTests(ActivityFixture data) : IDisposable
         Assert.Equal(data.Model.Smoother.Transitions, loaded.Smoother.Transitions);
         var sample = data.Windows.Where((_, i) => i % 97 == 0).Select(w => w.Features).ToList();
         Assert.Equal(data.Model.PredictBatch(sample), loaded.PredictBatch(sample));
+    }
+
+    [Fact]
+    public void SaveAndLoad_LabelAlignment_IsKeptInTheCardWithEveryShift()
+    {
+        var path = Path.Combine(_folder, "aligned.zip");
+        var alignment = new LabelAlignmentSummary("test", LabelAlignment.MaximumShiftSeconds,
+            new Dictionary<string, int> { ["chest-accel-casale/participant02"] = 50, ["chest-accel-casale/participant08"] = 63 });
+
+        data.Model.Save(path, [], null, alignment);
+
+        var card = ActivityModel.Load(path).Card;
+        Assert.NotNull(card.LabelAlignment);
+        Assert.Equal(120, card.LabelAlignment.MaximumShiftSeconds);
+        Assert.Equal(63, card.LabelAlignment.ShiftSeconds["chest-accel-casale/participant08"]);
+        Assert.Equal(2, card.LabelAlignment.ShiftSeconds.Count);
+        Assert.Null(ActivityModel.Load(SaveSmallModel()).Card.LabelAlignment);
     }
 
     [Fact]

@@ -53,6 +53,85 @@ public sealed class WindowFeaturesTests
         Assert.Equal(1 / frequencyHz, F(features, "autocorr_lag_s"), tolerance: 0.05);
     }
 
+    // Steps at 1.8 Hz along gravity; limpAmplitudeG adds a stride-rate (0.9 Hz) part, so that every
+    // other step differs.
+    private static AccelerationWindow Gait(double limpAmplitudeG)
+    {
+        var buffer = new AccelerationBuffer();
+        var start = 1_790_000_000L * Second;
+        for (var i = 0; i < 25 * 20; i++)
+        {
+            var t = i / 25.0;
+            var vertical = 0.3 * Math.Sin(2 * Math.PI * 1.8 * t) + limpAmplitudeG * Math.Sin(2 * Math.PI * 0.9 * t);
+            buffer.Add(start + i * 40_000_000L, 0, 0, (float)(1 + vertical));
+        }
+
+        return CompleteWindow(buffer);
+    }
+
+    [Fact]
+    public void Gait_EvenSteps_AreRegularSymmetricAndInEvenHarmonics()
+    {
+        var features = Features(Gait(limpAmplitudeG: 0));
+
+        Assert.Equal(1 / 1.8, F(features, "step_lag_s"), tolerance: 0.05);
+        Assert.True(F(features, "step_regularity") > 0.8);
+        Assert.True(F(features, "stride_regularity") > 0.8);
+        Assert.Equal(1, F(features, "step_symmetry"), tolerance: 0.15);
+        Assert.True(F(features, "vertical_harmonic_ratio") > 2);
+        Assert.True(F(features, "vertical_band_1_3hz_frac") > 0.8);
+    }
+
+    [Fact]
+    public void Gait_UnevenSteps_LowerStepRegularityAndSymmetryButNotStrideRegularity()
+    {
+        var even = Features(Gait(limpAmplitudeG: 0));
+        var limp = Features(Gait(limpAmplitudeG: 0.2));
+
+        Assert.True(F(limp, "step_regularity") < 0.6);
+        Assert.True(F(limp, "stride_regularity") > 0.8);
+        Assert.True(F(limp, "step_symmetry") < F(even, "step_symmetry") - 0.3);
+        Assert.True(F(limp, "vertical_harmonic_ratio") < F(even, "vertical_harmonic_ratio") / 2);
+    }
+
+    [Fact]
+    public void Gait_StillWindow_HasNoStepsAndNoSway()
+    {
+        var buffer = new AccelerationBuffer();
+        var start = 1_790_000_000L * Second;
+        for (var i = 0; i < 25 * 20; i++)
+        {
+            buffer.Add(start + i * 40_000_000L, 0, 0, 1);
+        }
+
+        var features = Features(CompleteWindow(buffer));
+
+        Assert.Equal(0, F(features, "step_regularity"));
+        Assert.Equal(0, F(features, "step_lag_s"));
+        Assert.Equal(0, F(features, "vertical_harmonic_ratio"));
+        Assert.Equal(0, F(features, "tilt_sway_deg"), 3);
+        Assert.Equal(0, F(features, "vertical_jerk_sd"), 3);
+    }
+
+    [Fact]
+    public void Gait_GainError_LeavesTheRelativeLevelsAlone()
+    {
+        var scaled = new AccelerationBuffer();
+        var start = 1_790_000_000L * Second;
+        for (var i = 0; i < 25 * 20; i++)
+        {
+            var t = i / 25.0;
+            scaled.Add(start + i * 40_000_000L, 0, 0, (float)(1.1 * (1 + 0.3 * Math.Sin(2 * Math.PI * 1.8 * t))));
+        }
+
+        var even = Features(Gait(limpAmplitudeG: 0));
+        var gained = Features(CompleteWindow(scaled));
+
+        Assert.Equal(F(even, "vertical_sd") * 1.1, F(gained, "vertical_sd"), tolerance: 1e-3);
+        Assert.Equal(F(even, "vertical_sd_rel"), F(gained, "vertical_sd_rel"), tolerance: 1e-4);
+        Assert.Equal(F(even, "body_mag_mean_rel"), F(gained, "body_mag_mean_rel"), tolerance: 1e-4);
+    }
+
     [Fact]
     public void Enmo_Oscillation_CountsOnlyWhatExceedsOneG()
     {
@@ -95,6 +174,6 @@ public sealed class WindowFeaturesTests
         Assert.Equal(WindowFeatures.Count, WindowFeatures.Schema.Select(f => f.Name).Distinct().Count());
         // Changing a feature's name, unit, group or order changes this hash, and models trained
         // before the change are then refused. Update it deliberately, with the feature version.
-        Assert.Equal("272e343f00697a01", WindowFeatures.SchemaHash);
+        Assert.Equal("d5a5d310ad2c2407", WindowFeatures.SchemaHash);
     }
 }
