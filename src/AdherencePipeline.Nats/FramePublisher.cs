@@ -360,7 +360,12 @@ public sealed partial class FramePublisher : IAsyncDisposable
         try
         {
             var ack = await _jetStream.PublishAsync(SubjectOf(envelope), bytes, opts: new NatsJSPubOpts { MsgId = envelope.MessageId }, cancellationToken: timeout.Token).ConfigureAwait(false);
-            ack.EnsureSuccess();
+            // Not EnsureSuccess: it throws for a duplicate, which here is the re-send working as meant.
+            if (ack.Error is { } error)
+            {
+                throw new NatsJSApiException(error);
+            }
+
             if (ack.Duplicate)
             {
                 Interlocked.Increment(ref _duplicates);

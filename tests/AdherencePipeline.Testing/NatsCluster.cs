@@ -24,8 +24,8 @@ public sealed class NatsCluster : IAsyncDisposable
         _nodes = nodes;
     }
 
-    /// <summary>The <c>nats-server</c> binary: <c>$NATS_SERVER</c>, else <c>/usr/bin/nats-server</c>.</summary>
-    public static string Binary => Environment.GetEnvironmentVariable("NATS_SERVER") is { Length: > 0 } path ? path : "/usr/bin/nats-server";
+    /// <summary>The <c>nats-server</c> binary: <c>$NATS_SERVER</c>, else <c>/usr/sbin/nats-server</c> (where Debian puts it).</summary>
+    public static string Binary => Environment.GetEnvironmentVariable("NATS_SERVER") is { Length: > 0 } path ? path : "/usr/sbin/nats-server";
 
     /// <summary>The client URLs of every node, comma-separated (the form <c>Nats:Url</c> takes).</summary>
     public string Url => string.Join(',', _nodes.Select(n => n.ClientUrl));
