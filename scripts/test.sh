@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test. On a fresh Debian bookworm machine with the .NET 10 SDK it first installs what the
-# tests need: InfluxDB (the integration tests start their own influxd on free loopback ports, each
-# with a throw-away data folder, and stop it afterwards) and the NuGet packages.
+# tests need: InfluxDB and nats-server (the integration tests start their own influxd, and a three-node
+# NATS cluster with JetStream, on free loopback ports, each with a throw-away data folder, and stop them
+# afterwards) and the NuGet packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
-ensure_apt_packages influxdb curl python3 ca-certificates dbus
+ensure_apt_packages influxdb nats-server curl python3 ca-certificates dbus
 require_dotnet
 
 dotnet restore AdherencePipeline.sln
