@@ -20,6 +20,7 @@ internal static class AdherenceCli
         root.Subcommands.Add(PainCommand.Create());
         root.Subcommands.Add(ModelCommand.Create());
         root.Subcommands.Add(DevicesCommand.Create());
+        root.Subcommands.Add(GatewayCommand.Create());
         return root;
     }
 }
