@@ -12,7 +12,20 @@ using AdherencePipeline.Testing;
 //     Replays a recording N times (default 3) through the virtual Polar H10, decoding, alignment,
 //     filters, windows, features and storage into a real InfluxDB, and reports accelerometer samples
 //     per second of wall time for each run (the first includes warm-up).
+//   nats [--gateways N] [--participants N] [--frames N] [--replicas N] [--rate FRAMES_PER_S] [--url URL]
+//     Gateways publish PMD-sized frames through their spools to JetStream — a private three-node
+//     nats-server cluster started here, or the servers at --url — and one consumer per participant
+//     reads and acknowledges them; reports frames per second and gateway-to-worker latency. --rate
+//     paces each gateway (frames/s) so latency is measured below saturation.
 var arguments = args.ToList();
+if (arguments.FirstOrDefault() == "nats")
+{
+    return await NatsBenchmark.RunAsync(int.Parse(Option("--gateways") ?? "2", CultureInfo.InvariantCulture),
+        int.Parse(Option("--participants") ?? "10", CultureInfo.InvariantCulture), int.Parse(Option("--frames") ?? "2000", CultureInfo.InvariantCulture),
+        int.Parse(Option("--replicas") ?? "3", CultureInfo.InvariantCulture),
+        Option("--rate") is { } rate ? double.Parse(rate, CultureInfo.InvariantCulture) : null, Option("--url"));
+}
+
 if (arguments.FirstOrDefault() == "replay")
 {
     return await ReplayBenchmark.RunAsync(Option("--recording") ?? "data/demo/hexoskin-subject001-excerpt.acc.csv.gz",
@@ -21,7 +34,7 @@ if (arguments.FirstOrDefault() == "replay")
 
 if (arguments.FirstOrDefault() != "writer")
 {
-    Console.Error.WriteLine("usage: writer [--points N] [--batch N] [--gzip false] [--url URL] | replay --recording PATH [--repeat N] [--url URL]");
+    Console.Error.WriteLine("usage: writer [--points N] [--batch N] [--gzip false] [--url URL] | replay --recording PATH [--repeat N] [--url URL] | nats [--gateways N] [--participants N] [--frames N] [--replicas N] [--rate N] [--url URL]");
     return 2;
 }
 

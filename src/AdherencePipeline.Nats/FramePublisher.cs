@@ -26,11 +26,12 @@ public readonly record struct FramePublisherStatistics(long FramesEnqueued, long
 /// <remarks>
 /// Every frame is written to the on-disk <see cref="WriteSpool"/> (batched, one flush per record)
 /// before it is published, and forgotten only after JetStream acknowledged it: a cluster outage of
-/// any length, or a crash of the gateway, loses nothing that reached the spool. Frames are published
-/// one after another and a failure stops the record there, so a participant's frames enter the stream
-/// in the order they were received; the retry starts again at the failed frame, and a frame that was
-/// stored although its acknowledgement was lost is recognised by its message id
-/// <c>&lt;device&gt;-&lt;sequence&gt;</c> within the stream's duplicate window and stored once.
+/// any length, or a crash of the gateway, loses nothing that reached the spool. Frames of one
+/// participant are published one after another and a failure stops that participant's lane there, so
+/// its frames enter the stream in the order they were received; the retry starts again at the failed
+/// frame, and a frame that was stored although its acknowledgement was lost is recognised by its
+/// message id <c>&lt;device&gt;-&lt;sequence&gt;</c> within the stream's duplicate window and stored
+/// once. Different participants' lanes run concurrently, so they share the wait for acknowledgements.
 /// A spool record holds <c>[int32 length][envelope]</c> repeated, one per frame.
 /// </remarks>
 public sealed partial class FramePublisher : IAsyncDisposable
@@ -59,7 +60,7 @@ public sealed partial class FramePublisher : IAsyncDisposable
     private long _acknowledged;
     private volatile bool _outage;
     private int _disposed;
-    private (long Sequence, int Index) _resume;
+    private (long Sequence, bool[] Stored) _storedInRecord = (0, []);
 
     /// <summary>
     /// Opens the spool (whatever an earlier run left in it is published first) and starts publishing.
@@ -319,22 +320,20 @@ public sealed partial class FramePublisher : IAsyncDisposable
         }
     }
 
-    // Publishes a record's frames in order from where the last attempt stopped; false when one failed.
+    // Publishes a record's frames, one lane per participant: within a lane one frame after another,
+    // stopping at the first failure, so each participant's frames enter the stream in order while
+    // different participants share the wait for acknowledgements. Frames stored by an earlier attempt
+    // at the same record are skipped. False when any frame failed.
     private async Task<bool> PublishRecordAsync(SpooledBatch batch, CancellationToken stop)
     {
         var data = batch.Lines;
-        var start = _resume.Sequence == batch.Sequence ? _resume.Index : 0;
+        var lanes = new Dictionary<string, List<Outgoing>>(StringComparer.Ordinal);
         var offset = 0;
         for (var index = 0; offset < data.Length; index++)
         {
             var length = BinaryPrimitives.ReadInt32LittleEndian(data.Span[offset..]);
             var envelopeBytes = data.Slice(offset + 4, length);
             offset += 4 + length;
-            if (index < start)
-            {
-                continue;
-            }
-
             var fault = FrameEnvelopeCodec.TryRead(envelopeBytes, _texts, out var envelope);
             if (fault != FrameEnvelopeFault.None)
             {
@@ -342,24 +341,52 @@ public sealed partial class FramePublisher : IAsyncDisposable
                 throw new InvalidDataException($"Spool record {batch.Sequence} holds an envelope that does not read back ({fault}).");
             }
 
-            if (!await PublishAsync(envelope, envelopeBytes, stop).ConfigureAwait(false))
+            var subject = SubjectOf(envelope);
+            if (!lanes.TryGetValue(subject, out var lane))
             {
-                _resume = (batch.Sequence, index);
-                return false;
+                lanes[subject] = lane = [];
             }
+
+            lane.Add(new Outgoing(index, subject, envelope.MessageId, envelopeBytes));
         }
 
-        _resume = default;
+        if (_storedInRecord.Sequence != batch.Sequence)
+        {
+            _storedInRecord = (batch.Sequence, new bool[batch.LineCount]);
+        }
+
+        var stored = _storedInRecord.Stored;
+        var results = await Task.WhenAll(lanes.Values.Select(lane => PublishLaneAsync(lane, stored, stop))).ConfigureAwait(false);
+        return Array.TrueForAll(results, ok => ok);
+    }
+
+    private async Task<bool> PublishLaneAsync(List<Outgoing> lane, bool[] stored, CancellationToken stop)
+    {
+        foreach (var frame in lane)
+        {
+            if (stored[frame.Index])
+            {
+                continue;
+            }
+
+            if (!await PublishAsync(frame, stop).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            stored[frame.Index] = true;
+        }
+
         return true;
     }
 
-    private async Task<bool> PublishAsync(FrameEnvelope envelope, ReadOnlyMemory<byte> bytes, CancellationToken stop)
+    private async Task<bool> PublishAsync(Outgoing frame, CancellationToken stop)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
         timeout.CancelAfter(_options.PublishTimeout);
         try
         {
-            var ack = await _jetStream.PublishAsync(SubjectOf(envelope), bytes, opts: new NatsJSPubOpts { MsgId = envelope.MessageId }, cancellationToken: timeout.Token).ConfigureAwait(false);
+            var ack = await _jetStream.PublishAsync(frame.Subject, frame.Bytes, opts: new NatsJSPubOpts { MsgId = frame.MessageId }, cancellationToken: timeout.Token).ConfigureAwait(false);
             // Not EnsureSuccess: it throws for a duplicate, which here is the re-send working as meant.
             if (ack.Error is { } error)
             {
@@ -415,6 +442,8 @@ public sealed partial class FramePublisher : IAsyncDisposable
             }
         }
     }
+
+    private readonly record struct Outgoing(int Index, string Subject, string MessageId, ReadOnlyMemory<byte> Bytes);
 
     private readonly record struct Pending(byte[]? Buffer, int Length, TaskCompletionSource? Flush);
 
