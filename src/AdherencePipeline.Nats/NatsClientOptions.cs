@@ -26,6 +26,12 @@ public sealed class NatsClientOptions
     /// <summary>PEM private key of <see cref="TlsCertFile"/>.</summary>
     public string TlsKeyFile { get; set; } = "";
 
+    /// <summary>
+    /// Prefix of the subjects on which replies (publish acknowledgements) arrive. Give each site its own,
+    /// e.g. <c>_INBOX_oslo</c>, and allow its gateway to subscribe to that alone, so one site cannot read another's replies.
+    /// </summary>
+    public string InboxPrefix { get; set; } = "_INBOX";
+
     /// <summary>How long one request to the servers (a publish acknowledgement) may take.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -58,6 +64,11 @@ public sealed class NatsClientOptions
             throw new ArgumentException("Nats:TlsCertFile and Nats:TlsKeyFile go together: set both or neither.");
         }
 
+        if (string.IsNullOrEmpty(InboxPrefix) || InboxPrefix.AsSpan().IndexOfAny(" .*>\t") >= 0)
+        {
+            throw new ArgumentException($"Nats:InboxPrefix '{InboxPrefix}' must be one subject token, e.g. _INBOX_oslo.");
+        }
+
         if (RequestTimeout <= TimeSpan.Zero)
         {
             throw new ArgumentException("Nats:RequestTimeout must be positive.");
@@ -86,6 +97,7 @@ public sealed class NatsClientOptions
             AuthOpts = CredentialsFile.Length > 0 ? NatsAuthOpts.Default with { CredsFile = CredentialsFile } : NatsAuthOpts.Default,
             TlsOpts = tls,
             RequestTimeout = RequestTimeout,
+            InboxPrefix = InboxPrefix,
             // A gateway must start while the cluster is away (it spools), and notice an outage at once.
             RetryOnInitialConnect = true,
             PublishTimeoutOnDisconnected = true,

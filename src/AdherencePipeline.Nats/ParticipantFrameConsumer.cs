@@ -134,7 +134,8 @@ public sealed class ParticipantFrameConsumer
     /// The participant's frames from the first unacknowledged one on, until cancelled. Acknowledge each
     /// (<see cref="ParticipantFrame.AckAsync"/>) after processing it; the next arrives only then.
     /// Frames at or below <paramref name="resumeAfterStreamSequence"/> (a worker's checkpoint: already in
-    /// its recovered state) are acknowledged and skipped, so a frame is never counted twice.
+    /// its recovered state) are acknowledged and skipped, and so is any redelivery of a frame already
+    /// returned, so a frame is never counted twice.
     /// </summary>
     public async IAsyncEnumerable<ParticipantFrame> ReadAsync(ulong resumeAfterStreamSequence = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -145,12 +146,15 @@ public sealed class ParticipantFrameConsumer
             var data = message.Data ?? [];
             var fault = FrameEnvelopeCodec.TryRead(data, texts, out var envelope);
             var frame = new ParticipantFrame(message, data, fault, envelope);
+            // Below the high-water mark: in the checkpoint, or a redelivery of a frame this reader already
+            // handed out (an acknowledgement lost while a consumer leader moved). Either way, done.
             if (frame.StreamSequence != 0 && frame.StreamSequence <= resumeAfterStreamSequence)
             {
                 await frame.AckAsync(cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
+            resumeAfterStreamSequence = frame.StreamSequence;
             yield return frame;
         }
     }
