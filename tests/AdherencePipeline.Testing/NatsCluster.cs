@@ -42,8 +42,14 @@ public sealed class NatsCluster : IAsyncDisposable
     /// <summary>What every node printed, for failure messages.</summary>
     public string Log => string.Join("\n", _nodes.Select(n => $"--- {n.Name}\n{n.Log}"));
 
-    /// <summary>Starts a fresh cluster of <paramref name="size"/> nodes and waits until each serves clients.</summary>
-    public static async Task<NatsCluster> StartAsync(int size = 3)
+    /// <summary>The client URLs with a user's name and password in them.</summary>
+    public string UrlFor(string user, string password) => string.Join(',', _nodes.Select(n => n.ClientUrl.Replace("nats://", $"nats://{user}:{password}@", StringComparison.Ordinal)));
+
+    /// <summary>
+    /// Starts a fresh cluster of <paramref name="size"/> nodes and waits until each serves clients.
+    /// <paramref name="extraConfig"/> (e.g. an <c>accounts</c> block) is added to every node's configuration.
+    /// </summary>
+    public static async Task<NatsCluster> StartAsync(int size = 3, string extraConfig = "")
     {
         if (!File.Exists(Binary))
         {
@@ -75,6 +81,7 @@ public sealed class NatsCluster : IAsyncDisposable
                   listen: 127.0.0.1:{{routePorts[i]}}
                   routes: [{{routes}}]
                 }
+                {{extraConfig}}
                 """));
             nodes[i] = new Node(name, config, $"nats://127.0.0.1:{clientPorts[i]}");
         }
