@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test. On a fresh Debian bookworm machine with the .NET 10 SDK it first installs what the
-# tests need: InfluxDB (the integration tests start their own influxd on free loopback ports, each
-# with a throw-away data folder, and stop it afterwards), Chromium (the page tests drive it headless
-# through Playwright, which never downloads a browser of its own) and the NuGet packages.
+# tests need: InfluxDB and nats-server (the integration tests start their own influxd, and a three-node
+# NATS cluster with JetStream, on free loopback ports, each with a throw-away data folder, and stop them
+# afterwards), Chromium (the page tests drive it headless through Playwright, which never downloads a
+# browser of its own), pandas (the analysis export is read back by it) and the NuGet packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
-ensure_apt_packages influxdb curl python3 python3-pandas ca-certificates dbus chromium fonts-dejavu-core
+ensure_apt_packages influxdb nats-server curl python3 python3-pandas ca-certificates dbus chromium fonts-dejavu-core
 require_dotnet
 
 dotnet restore AdherencePipeline.sln

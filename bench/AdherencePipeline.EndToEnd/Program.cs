@@ -16,12 +16,25 @@ using AdherencePipeline.Testing;
 //     Archives the recording's decoded stream repeated to about each number of hours, then re-scores
 //     each archive: read only, + analysis, + classification and sessions, + storage (with --store),
 //     reporting accelerometer samples per second and the archive's size.
+//   nats [--gateways N] [--participants N] [--frames N] [--replicas N] [--rate FRAMES_PER_S] [--url URL]
+//     Gateways publish PMD-sized frames through their spools to JetStream — a private three-node
+//     nats-server cluster started here, or the servers at --url — and one consumer per participant
+//     reads and acknowledges them; reports frames per second and gateway-to-worker latency. --rate
+//     paces each gateway (frames/s) so latency is measured below saturation.
 var arguments = args.ToList();
 if (arguments.FirstOrDefault() == "rescore")
 {
     return await RescoreBenchmark.RunAsync(Option("--recording") ?? "data/demo/hexoskin-subject001-excerpt.acc.csv.gz",
         [.. (Option("--hours") ?? "1,10").Split(',').Select(h => double.Parse(h, CultureInfo.InvariantCulture))],
         Option("--model") ?? "data/models/activity.zip", arguments.Contains("--store"), Option("--url"));
+}
+
+if (arguments.FirstOrDefault() == "nats")
+{
+    return await NatsBenchmark.RunAsync(int.Parse(Option("--gateways") ?? "2", CultureInfo.InvariantCulture),
+        int.Parse(Option("--participants") ?? "10", CultureInfo.InvariantCulture), int.Parse(Option("--frames") ?? "2000", CultureInfo.InvariantCulture),
+        int.Parse(Option("--replicas") ?? "3", CultureInfo.InvariantCulture),
+        Option("--rate") is { } rate ? double.Parse(rate, CultureInfo.InvariantCulture) : null, Option("--url"));
 }
 
 if (arguments.FirstOrDefault() == "replay")
@@ -32,7 +45,7 @@ if (arguments.FirstOrDefault() == "replay")
 
 if (arguments.FirstOrDefault() != "writer")
 {
-    Console.Error.WriteLine("usage: writer [--points N] [--batch N] [--gzip false] [--url URL] | replay --recording PATH [--repeat N] [--url URL] | rescore --recording PATH [--hours 1,10,100] [--model PATH] [--store] [--url URL]");
+    Console.Error.WriteLine("usage: writer [--points N] [--batch N] [--gzip false] [--url URL] | replay --recording PATH [--repeat N] [--url URL] | rescore --recording PATH [--hours 1,10,100] [--model PATH] [--store] [--url URL] | nats [--gateways N] [--participants N] [--frames N] [--replicas N] [--rate N] [--url URL]");
     return 2;
 }
 

@@ -26,6 +26,7 @@ internal static class AdherenceCli
         root.Subcommands.Add(WebCommand.Create());
         root.Subcommands.Add(OutcomesCommand.Create());
         root.Subcommands.Add(AnalysisCommand.Create());
+        root.Subcommands.Add(GatewayCommand.Create());
         return root;
     }
 }

@@ -296,7 +296,7 @@ internal static class ReplayCommand
     private static InfluxRow? FirstRow(IReadOnlyList<InfluxSeries> series) =>
         series.Count > 0 && series[0].Rows.Count > 0 ? series[0].Rows[0] : null;
 
-    private static Recording PickRecording(IReadOnlyList<Recording> recordings, int? segment, string path)
+    internal static Recording PickRecording(IReadOnlyList<Recording> recordings, int? segment, string path)
     {
         if (segment is { } index)
         {
@@ -310,7 +310,7 @@ internal static class ReplayCommand
             : throw new ArgumentException($"'{path}' holds {recordings.Count} recordings (one per activity block); choose one with --segment 0–{recordings.Count - 1}.");
     }
 
-    private static FirmwareProfile LoadProfile(string directory, string id)
+    internal static FirmwareProfile LoadProfile(string directory, string id)
     {
         var path = Path.Combine(directory, id + ".json");
         if (!File.Exists(path))
@@ -324,10 +324,10 @@ internal static class ReplayCommand
         return FirmwareProfileLoader.Load(path);
     }
 
-    private static string Participant(string code) =>
+    internal static string Participant(string code) =>
         Adherence.ParticipantCode.IsValid(code, out var problem) ? code : throw new ArgumentException($"'{code}' is not a participant code: {problem}");
 
-    private static double? ParseSpeed(string text) => text.Trim().ToLowerInvariant() switch
+    internal static double? ParseSpeed(string text) => text.Trim().ToLowerInvariant() switch
     {
         "max" => null,
         "realtime" => 1,

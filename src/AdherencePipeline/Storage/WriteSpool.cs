@@ -43,6 +43,7 @@ public sealed class WriteSpool : IDisposable
     private long _lastSequence;
     private long _acknowledged;
     private long _pendingBytes;
+    private long _pendingLines;
     private bool _disposed;
 
     private WriteSpool(string directory, long segmentBytes, long maxBytes, TimeProvider time)
@@ -66,6 +67,12 @@ public sealed class WriteSpool : IDisposable
     public long PendingBytes
     {
         get { lock (_gate) { return _pendingBytes; } }
+    }
+
+    /// <summary>Lines (the <c>lineCount</c> of each append) spooled and not yet acknowledged.</summary>
+    public long PendingLines
+    {
+        get { lock (_gate) { return _pendingLines; } }
     }
 
     /// <summary>When the oldest unacknowledged batch was spooled, or <c>null</c> when none is.</summary>
@@ -168,6 +175,7 @@ public sealed class WriteSpool : IDisposable
             current.LastSequence = sequence;
             _pending.Enqueue(new Entry(current.Path, start + HeaderBytes, payload.Length, sequence, spooledAt, lineCount));
             _pendingBytes += payload.Length;
+            _pendingLines += lineCount;
             if (current.Stream.Length >= _segmentBytes)
             {
                 current.Stream.Dispose();
@@ -224,6 +232,7 @@ public sealed class WriteSpool : IDisposable
             {
                 _pending.Dequeue();
                 _pendingBytes -= entry.Length;
+                _pendingLines -= entry.LineCount;
             }
 
             for (var i = _segments.Count - 1; i >= 0; i--)
@@ -377,6 +386,7 @@ public sealed class WriteSpool : IDisposable
                         BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(16)),
                         BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(24))));
                     _pendingBytes += length;
+                    _pendingLines += BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(24));
                 }
             }
 
