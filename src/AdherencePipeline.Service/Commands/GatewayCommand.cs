@@ -268,8 +268,15 @@ internal static class GatewayCommand
             long unbound = 0;
             try
             {
-                await foreach (var frame in transport.FrameReader.ReadAllAsync(cancellationToken))
+                await foreach (var data in transport.ReadAllAsync(cancellationToken))
                 {
+                    // The envelope carries frames only; a worker sees a drop-out as the silence it leaves.
+                    if (data.Disconnected is not null)
+                    {
+                        continue;
+                    }
+
+                    var frame = data.Frame;
                     var instant = DateTimeOffset.FromUnixTimeMilliseconds(frame.ReceivedUnixNs / 1_000_000);
                     if (registry.FindByDevice(frame.DeviceAddress, instant) is not { } owner || !string.Equals(owner.Participant.Site, publisher.Site, StringComparison.Ordinal))
                     {
