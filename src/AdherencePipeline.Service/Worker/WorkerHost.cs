@@ -1,6 +1,9 @@
 using AdherencePipeline.BlueZ;
 using AdherencePipeline.Service.Storage;
+using AdherencePipeline.Service.Web;
 using AdherencePipeline.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -22,11 +25,26 @@ internal static class WorkerHost
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(setup);
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        // With Web:Enabled the same process serves the web API and pages (docs/web.md) beside the worker.
+        var web = configuration.GetValue("Web:Enabled", false);
+        WebApplicationBuilder? webBuilder = null;
+        HostApplicationBuilder? hostBuilder = null;
+        if (web)
         {
-            DisableDefaults = true,
-            ContentRootPath = AppContext.BaseDirectory,
-        });
+            webBuilder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+            webBuilder.Logging.ClearProviders();
+            webBuilder.WebHost.UseUrls(configuration["Web:Urls"] ?? "http://127.0.0.1:5080");
+        }
+        else
+        {
+            hostBuilder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+            {
+                DisableDefaults = true,
+                ContentRootPath = AppContext.BaseDirectory,
+            });
+        }
+
+        IHostApplicationBuilder builder = (IHostApplicationBuilder?)webBuilder ?? hostBuilder!;
         builder.Configuration.AddConfiguration(configuration);
         builder.Logging.AddConfiguration(configuration.GetSection("Logging"));
         if (logging is null)
@@ -56,6 +74,15 @@ internal static class WorkerHost
             sp.GetRequiredService<ILogger<BlueZTransport>>()));
         builder.Services.AddSingleton<AdherenceWorker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AdherenceWorker>());
-        return builder.Build();
+        if (webBuilder is null)
+        {
+            return hostBuilder!.Build();
+        }
+
+        // Registered after the worker's clock, so the pages share it.
+        webBuilder.Services.AddAdherenceWeb(webBuilder.Configuration);
+        var app = webBuilder.Build();
+        app.MapAdherenceWeb();
+        return app;
     }
 }

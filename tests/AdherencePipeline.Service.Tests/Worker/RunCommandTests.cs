@@ -69,7 +69,10 @@ public sealed class RunCommandTests : IClassFixture<InfluxServerFixture>, IAsync
         Bench.AddPolar(WorkerBench.Strap);
         var database = InfluxServer.NewDatabaseName("sigterm");
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
-        var settings = Bench.Settings(_server.Url, database, Bench.Registry(today.AddDays(-1)), ("Logging:LogLevel:Default", "Information"), ("Worker:StatusInterval", "00:00:01"));
+        var web = new Uri($"http://127.0.0.1:{FreePort()}");
+        const string token = "run-test-researcher-token-0123456789";
+        var settings = Bench.Settings(_server.Url, database, Bench.Registry(today.AddDays(-1)), ("Logging:LogLevel:Default", "Information"), ("Worker:StatusInterval", "00:00:01"),
+            ("Web:Enabled", "true"), ("Web:Urls", web.ToString()), ("Web:ResearcherTokens:0", AdherencePipeline.Service.Web.WebSecrets.HashToken(token)));
         var notifications = new Sensors.VirtualWearable(WorkerBench.PolarH10, Recording(seconds: 8)).Notifications;
 
         using var process = Start("run", "--config", ConfigFile(settings));
@@ -82,7 +85,17 @@ public sealed class RunCommandTests : IClassFixture<InfluxServerFixture>, IAsync
         var query = WorkerBench.Query(http, _server.Url, database);
         try
         {
-            await StreamThenTerminateAsync(process, log, query, notifications);
+            await StreamThenTerminateAsync(process, log, query, notifications, async () =>
+            {
+                // The same process serves the API: refused without a token, answered with one.
+                using var anonymous = await http.GetAsync(new Uri(web, "/api/participants"));
+                Assert.Equal(System.Net.HttpStatusCode.Unauthorized, anonymous.StatusCode);
+                using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(web, "/api/participants"));
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+                using var researcher = await http.SendAsync(request);
+                Assert.Equal(System.Net.HttpStatusCode.OK, researcher.StatusCode);
+                Assert.Contains("P002", await researcher.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            });
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
@@ -108,7 +121,7 @@ public sealed class RunCommandTests : IClassFixture<InfluxServerFixture>, IAsync
     }
 
     /// <summary>The strap streams in real time, as it would; once the service has received it all, SIGTERM.</summary>
-    private async Task StreamThenTerminateAsync(Process process, System.Collections.Concurrent.ConcurrentQueue<string> log, AdherencePipeline.Storage.InfluxQueryClient query, IReadOnlyList<Sensors.ScheduledNotification> notifications)
+    private async Task StreamThenTerminateAsync(Process process, System.Collections.Concurrent.ConcurrentQueue<string> log, AdherencePipeline.Storage.InfluxQueryClient query, IReadOnlyList<Sensors.ScheduledNotification> notifications, Func<Task> whileStreaming)
     {
         await Eventually.TrueAsync(() => log.Any(l => l.Contains("streaming, connection 1", StringComparison.Ordinal)) || process.HasExited, TimeSpan.FromSeconds(30), "the strap streaming");
         if (process.HasExited)
@@ -128,6 +141,7 @@ public sealed class RunCommandTests : IClassFixture<InfluxServerFixture>, IAsync
             Bench.BlueZ.Notify(WorkerBench.Strap, n.Characteristic, n.Payload);
         }
 
+        await whileStreaming();
         // Received in full once the periodic status says so; the last second and window are still open.
         await WaitForStoredFramesAsync(query, notifications.Count);
         using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
@@ -165,6 +179,13 @@ public sealed class RunCommandTests : IClassFixture<InfluxServerFixture>, IAsync
 
             await Task.Delay(100);
         }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static Sensors.SensorRecording Recording(int seconds)
