@@ -12,7 +12,7 @@ internal static class ReplayBenchmark
     public static async Task<int> RunAsync(string recordingPath, int repeat, string? url)
     {
         var recording = RecordingReader.Open(recordingPath).Single();
-        var profile = FirmwareProfileLoader.Load(Path.Combine(FindRepository(), "firmware-profiles", "polar-h10.json"));
+        var profile = FirmwareProfileLoader.Load(Path.Combine(RepositoryRoot.Path, "firmware-profiles", "polar-h10.json"));
         InfluxServer? server = null;
         if (url is null)
         {
@@ -53,18 +53,5 @@ internal static class ReplayBenchmark
                 await server.DisposeAsync();
             }
         }
-    }
-
-    private static string FindRepository()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "AdherencePipeline.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Run from inside the repository.");
     }
 }

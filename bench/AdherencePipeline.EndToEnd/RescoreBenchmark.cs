@@ -19,7 +19,7 @@ internal static class RescoreBenchmark
 
     public static async Task<int> RunAsync(string recordingPath, IReadOnlyList<double> hours, string modelPath, bool store, string? url)
     {
-        var repository = FindRepository();
+        var repository = RepositoryRoot.Path;
         var recording = RecordingReader.Open(recordingPath).Single();
         var profile = FirmwareProfileLoader.Load(Path.Combine(repository, "firmware-profiles", "polar-h10.json"));
         var model = ActivityModel.Load(Path.IsPathRooted(modelPath) ? modelPath : Path.Combine(repository, modelPath));
@@ -188,18 +188,5 @@ internal static class RescoreBenchmark
             default:
                 return data;
         }
-    }
-
-    private static string FindRepository()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "AdherencePipeline.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Run from inside the repository.");
     }
 }

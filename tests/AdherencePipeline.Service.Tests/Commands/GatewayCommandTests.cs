@@ -14,7 +14,7 @@ public sealed class GatewayCommandTests : IAsyncLifetime
     private readonly string _folder = Directory.CreateTempSubdirectory("gateway-cli-").FullName;
     private NatsCluster? _cluster;
 
-    private static string Repository { get; } = FindRepository();
+    private static string Repository { get; } = RepositoryRoot.Path;
 
     private static string DemoRecording => Path.Combine(Repository, "data", "demo", "hexoskin-subject001-excerpt.acc.csv.gz");
 
@@ -99,18 +99,5 @@ public sealed class GatewayCommandTests : IAsyncLifetime
 
             await Task.Delay(200, deadline.Token);
         }
-    }
-
-    private static string FindRepository()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "AdherencePipeline.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root (AdherencePipeline.sln) was not found above the test binaries.");
     }
 }

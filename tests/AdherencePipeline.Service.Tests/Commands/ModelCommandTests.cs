@@ -1,10 +1,11 @@
 using System.Text.Json;
+using AdherencePipeline.Testing;
 
 namespace AdherencePipeline.Service.Tests.Commands;
 
 public sealed class ModelCommandTests
 {
-    private static string Repository { get; } = FindRepository();
+    private static string Repository { get; } = RepositoryRoot.Path;
 
     private static string ShippedModel => Path.Combine(Repository, "data", "models", "activity.zip");
 
@@ -50,18 +51,5 @@ public sealed class ModelCommandTests
         {
             Directory.Delete(folder, recursive: true);
         }
-    }
-
-    private static string FindRepository()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "AdherencePipeline.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root (AdherencePipeline.sln) was not found above the test binaries.");
     }
 }

@@ -48,7 +48,7 @@ public sealed class OutcomesAnalysisTests : IClassFixture<InfluxServerFixture>, 
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private static string Repository { get; } = FindRepository();
+    private static string Repository { get; } = RepositoryRoot.Path;
 
     [Fact]
     public async Task Cohort_ReplayedAndEntered_GivesTheExpectedTablesSummaryAndCharts()
@@ -247,18 +247,5 @@ public sealed class OutcomesAnalysisTests : IClassFixture<InfluxServerFixture>, 
         await process.WaitForExitAsync();
         Assert.True(process.ExitCode == 0 || script.StartsWith("import pyarrow", StringComparison.Ordinal), error);
         return process.ExitCode;
-    }
-
-    private static string FindRepository()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "AdherencePipeline.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root (AdherencePipeline.sln) was not found above the test binaries.");
     }
 }

@@ -11,7 +11,7 @@ public sealed class ReplayCommandTests : IClassFixture<InfluxServerFixture>, IDi
 
     public void Dispose() => Directory.Delete(_spool, recursive: true);
 
-    private static string Repository { get; } = FindRepository();
+    private static string Repository { get; } = RepositoryRoot.Path;
 
     private static string DemoRecording => Path.Combine(Repository, "data", "demo", "hexoskin-subject001-excerpt.acc.csv.gz");
 
@@ -149,18 +149,5 @@ public sealed class ReplayCommandTests : IClassFixture<InfluxServerFixture>, IDi
 
         Assert.Equal(1, exit);
         Assert.Contains("polar-h10", error, StringComparison.Ordinal);
-    }
-
-    private static string FindRepository()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "AdherencePipeline.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root (AdherencePipeline.sln) was not found above the test binaries.");
     }
 }

@@ -14,7 +14,7 @@ public sealed class RescoreCommandTests : IClassFixture<InfluxServerFixture>, ID
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private static string Repository { get; } = FindRepository();
+    private static string Repository { get; } = RepositoryRoot.Path;
 
     private static string Registry => Path.Combine(Repository, "data", "participants.example.json");
 
@@ -122,18 +122,5 @@ public sealed class RescoreCommandTests : IClassFixture<InfluxServerFixture>, ID
         var spool = Path.Combine(_directory, "spool").Replace("\\", "\\\\", StringComparison.Ordinal);
         File.WriteAllText(path, $$"""{ "Influx": { "Writer": { "SpoolDirectory": "{{spool}}" } } }""");
         return path;
-    }
-
-    private static string FindRepository()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "AdherencePipeline.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root (AdherencePipeline.sln) was not found above the test binaries.");
     }
 }

@@ -26,7 +26,7 @@ internal sealed class WorkerBench : IAsyncDisposable
 
     public string Folder { get; }
 
-    public static string Repository { get; } = FindRepository();
+    public static string Repository { get; } = RepositoryRoot.Path;
 
     public static string DemoRecording => Path.Combine(Repository, "data", "demo", "hexoskin-subject001-excerpt.acc.csv.gz");
 
@@ -135,17 +135,4 @@ internal sealed class WorkerBench : IAsyncDisposable
 
     public static InfluxQueryClient Query(HttpClient http, Uri influx, string database) =>
         new(http, new InfluxConnectionOptions { Url = influx, Database = database });
-
-    private static string FindRepository()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "AdherencePipeline.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root (AdherencePipeline.sln) was not found above the test binaries.");
-    }
 }
