@@ -103,7 +103,10 @@ internal static class AdherencePages
                 var nameErrors = ActivityNameErrors(questionnaire, typed);
                 if (nameErrors.Count > 0)
                 {
-                    return Page(questionnaire.Name, QuestionnaireBody(context, questionnaire, typed, nameErrors), 400);
+                    // Shown together with any invalid answer, so one round of corrections is enough.
+                    InstrumentAnswers.TryParseItems(catalog.Find(instrument)!, answers, out var answerErrors);
+                    var order = questionnaire.Items.Select(i => i.Id).ToList();
+                    return Page(questionnaire.Name, QuestionnaireBody(context, questionnaire, typed, [.. answerErrors.Concat(nameErrors).OrderBy(e => order.IndexOf(e.Item))]), 400);
                 }
 
                 var result = await Questionnaires.SubmitAsync(participant, timePoint, instrument, answers, registry, catalog, reader, time.GetUtcNow(), cancellationToken);
@@ -302,7 +305,7 @@ internal static class AdherencePages
         var named = questionnaire.Items.Any(i => i.NamedByRespondent);
         var body = new StringBuilder("<main>");
         body.Append(C, $"<p><a href=\"/me\">← Back</a></p><h1>{E(questionnaire.Name)}</h1>");
-        body.Append(C, $"<p>About {E(questionnaire.RecallPeriod)}.");
+        body.Append(C, $"<p>These questions are about {E(questionnaire.RecallPeriod)}.");
         body.Append(named
             ? " Name up to five important activities that you are unable to do, or find hard, because of your problem, and rate how able you are to do each one today. The names are not stored; your study team keeps them with your study records.</p>"
             : " Choose the one number that best describes each answer.</p>");

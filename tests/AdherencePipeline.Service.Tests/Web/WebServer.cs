@@ -38,6 +38,12 @@ public sealed class WebServer : IAsyncLifetime
     /// <summary>The influxd the seeded server reads.</summary>
     public Uri InfluxUrl => _influx!.Url;
 
+    /// <summary>The influxd itself, to create further databases.</summary>
+    public InfluxServer Influx => _influx!;
+
+    /// <summary>The seeded database.</summary>
+    public string Database { get; private set; } = "";
+
     /// <summary>The seeded server's base address.</summary>
     public Uri Url { get; private set; } = null!;
 
@@ -47,7 +53,7 @@ public sealed class WebServer : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _influx = await InfluxServer.StartAsync();
-        var database = InfluxServer.NewDatabaseName("web");
+        var database = Database = InfluxServer.NewDatabaseName("web");
         var config = Path.Combine(_spool, "config.json");
         await File.WriteAllTextAsync(config, $$"""{ "Influx": { "Writer": { "SpoolDirectory": "{{_spool}}" } } }""");
         string[] common = ["--url", _influx.Url.ToString(), "--database", database, "--registry", ParticipantsCommandTests.ExampleRegistry, "--config", config];
