@@ -193,15 +193,8 @@ public sealed class QuestionnaireApiTests : IClassFixture<WebServer>
     [Fact]
     public async Task Cohort_NoWearFor15Days_IsFlaggedPossiblyDroppedOut_WearThreeDaysAgoIsNot()
     {
-        var database = InfluxServer.NewDatabaseName("dropout");
-        await _server.Influx.CreateDatabaseAsync(database);
         var now = _server.Clock.GetUtcNow();
-        await WriteAsync(database,
-            HeartRateLine("P001", now.AddDays(-15).AddHours(-1)),
-            HeartRateLine("P002", now.AddDays(-3)));
-        var url = await _server.StartAsync(_server.InfluxUrl, database, signInAttemptsPerMinute: 10);
-        using var researcher = _server.Researcher();
-        researcher.BaseAddress = url;
+        using var researcher = await ResearcherOnWearAsync(now, null);
 
         var cohort = await researcher.GetFromJsonAsync<JsonElement>("/api/cohort");
         var page = await researcher.GetStringAsync(new Uri("/researcher", UriKind.Relative));
@@ -216,6 +209,51 @@ public sealed class QuestionnaireApiTests : IClassFixture<WebServer>
         Assert.Matches(new Regex("<th scope=\"row\"><a [^>]*>P001</a></th>.*possibly dropped out \\(15 days without valid wear\\).*</tr>"), page);
         Assert.DoesNotMatch(new Regex("<th scope=\"row\"><a [^>]*>P002</a></th>((?!</tr>).)*possibly dropped out \\("), page);
         Assert.Contains("no valid heart rate for 14 days or more", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cohort_DropoutThreshold_IsAnalysisDropoutDays()
+    {
+        using var researcher = await ResearcherOnWearAsync(_server.Clock.GetUtcNow(), new Dictionary<string, string?> { ["Analysis:DropoutDays"] = "16" });
+
+        var cohort = await researcher.GetFromJsonAsync<JsonElement>("/api/cohort");
+        var page = await researcher.GetStringAsync(new Uri("/researcher", UriKind.Relative));
+
+        Assert.All(cohort.EnumerateArray(), r => Assert.False(r.GetProperty("possiblyDroppedOut").GetBoolean()));
+        Assert.Contains("no valid heart rate for 16 days or more", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_ScheduleNamesAnInstrumentTheFolderLacks_FailsNamingTheRegistryEntry()
+    {
+        var folder = Directory.CreateTempSubdirectory("instruments-").FullName;
+        try
+        {
+            File.Copy(Path.Combine(AppContext.BaseDirectory, "instruments", "peg-3.json"), Path.Combine(folder, "peg-3.json"));
+
+            var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() =>
+                _server.StartAsync(_server.InfluxUrl, _server.Database, signInAttemptsPerMinute: 10, new Dictionary<string, string?> { ["Outcomes:InstrumentsDirectory"] = folder }));
+
+            Assert.Contains("$.outcomeSchedules.exercise[0].instruments: 'psfs' is not one of the instruments (peg-3)", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    // A server on a database holding one heart-rate second of P001 15 days and 1 hour before now and one of P002 3 days before.
+    private async Task<HttpClient> ResearcherOnWearAsync(DateTimeOffset now, IReadOnlyDictionary<string, string?>? settings)
+    {
+        var database = InfluxServer.NewDatabaseName("dropout");
+        await _server.Influx.CreateDatabaseAsync(database);
+        await WriteAsync(database,
+            HeartRateLine("P001", now.AddDays(-15).AddHours(-1)),
+            HeartRateLine("P002", now.AddDays(-3)));
+        var url = await _server.StartAsync(_server.InfluxUrl, database, signInAttemptsPerMinute: 10, settings);
+        var researcher = _server.Researcher();
+        researcher.BaseAddress = url;
+        return researcher;
     }
 
     private static string HeartRateLine(string participant, DateTimeOffset time) =>

@@ -65,7 +65,7 @@ public sealed class WebServer : IAsyncLifetime
     }
 
     /// <summary>Starts another server with the same secrets against any InfluxDB URL (e.g. one that is down) and returns its address.</summary>
-    public async Task<Uri> StartAsync(Uri influx, string database, int signInAttemptsPerMinute)
+    public async Task<Uri> StartAsync(Uri influx, string database, int signInAttemptsPerMinute, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -80,6 +80,11 @@ public sealed class WebServer : IAsyncLifetime
             ["Web:SecureCookies"] = "false",
             ["Web:SignInAttemptsPerMinute"] = signInAttemptsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+
         builder.Services.AddSingleton<TimeProvider>(Clock);
         builder.Services.AddAdherenceWeb(builder.Configuration);
         var app = builder.Build();
