@@ -20,23 +20,27 @@ internal static class OutcomeInstruments
     /// executable. Throws <see cref="InstrumentValidationException"/> listing every problem when any file is bad,
     /// so an analysis never runs on a silently missing instrument.
     /// </summary>
-    public static IReadOnlyList<Instrument> Load(ParseResult parseResult, Option<DirectoryInfo?> option)
-    {
-        string directory;
-        if (parseResult.GetValue(option) is { } given)
-        {
-            directory = given.FullName;
-        }
-        else
-        {
-            var configured = CommonOptions.Build(parseResult)[DirectoryKey];
-            directory = string.IsNullOrWhiteSpace(configured)
-                ? Path.Combine(AppContext.BaseDirectory, InstrumentLoader.DefaultDirectoryName)
-                : Path.GetFullPath(configured);
-        }
+    public static IReadOnlyList<Instrument> Load(ParseResult parseResult, Option<DirectoryInfo?> option) => Load(ResolveDirectory(parseResult, option));
 
+    /// <summary>Loads every instrument of a folder; throws <see cref="InstrumentValidationException"/> listing every problem when any file is bad.</summary>
+    public static IReadOnlyList<Instrument> Load(string directory)
+    {
         var instruments = InstrumentLoader.LoadDirectory(directory, out var errors);
         return errors.Count > 0 ? throw new InstrumentValidationException(errors) : instruments;
+    }
+
+    /// <summary>Resolves the folder: the option, then configuration, then the copy beside the executable.</summary>
+    public static string ResolveDirectory(ParseResult parseResult, Option<DirectoryInfo?> option) =>
+        parseResult.GetValue(option) is { } given ? given.FullName : ResolveDirectory(CommonOptions.Build(parseResult));
+
+    /// <summary>The folder named by <c>Outcomes:InstrumentsDirectory</c>, else <c>instruments/</c> beside the executable.</summary>
+    public static string ResolveDirectory(Microsoft.Extensions.Configuration.IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var configured = configuration[DirectoryKey];
+        return string.IsNullOrWhiteSpace(configured)
+            ? Path.Combine(AppContext.BaseDirectory, InstrumentLoader.DefaultDirectoryName)
+            : Path.GetFullPath(configured);
     }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the registry entry when a schedule asks for an instrument that is not in the folder.</summary>

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
 using AdherencePipeline.Adherence;
 using AdherencePipeline.Outcomes;
 using AdherencePipeline.Storage;
@@ -145,8 +144,7 @@ internal static class OutcomesCommand
             }
 
             using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
-            var line = record.ToPoint().ToString();
-            var outcome = await new InfluxV1WriteEndpoint(http, connection).WriteAsync(Encoding.UTF8.GetBytes(line + "\n"), cancellationToken);
+            var outcome = await OutcomeWriter.WriteAsync(http, connection, record, cancellationToken);
             if (outcome.Kind != WriteOutcomeKind.Accepted)
             {
                 await error.WriteLineAsync($"error: InfluxDB at {connection.Url}, database '{connection.Database}' did not store the questionnaire ({outcome.Kind}: {outcome.Message}); nothing was stored");

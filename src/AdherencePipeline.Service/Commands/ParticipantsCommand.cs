@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using AdherencePipeline.Adherence;
+using AdherencePipeline.Outcomes;
 using AdherencePipeline.Sensors;
 
 namespace AdherencePipeline.Service.Commands;
@@ -37,16 +38,21 @@ internal static class ParticipantsCommand
 
         var validateRegistry = ParticipantRegistryFile.Option();
         var profilesDirectory = SensorProfiles.DirectoryOption();
-        var validate = new Command("validate", "Check the registry; every problem is printed as FILE: ENTRY: JSON-PATH: what was expected.") { validateRegistry, profilesDirectory };
+        var instrumentsDirectory = OutcomeInstruments.DirectoryOption();
+        var validate = new Command("validate", "Check the registry; every problem is printed as FILE: ENTRY: JSON-PATH: what was expected.")
+        {
+            validateRegistry, profilesDirectory, instrumentsDirectory,
+        };
         validate.SetAction(async (parseResult, cancellationToken) =>
         {
             var output = parseResult.InvocationConfiguration.Output;
             var error = parseResult.InvocationConfiguration.Error;
-            string path, directory;
+            string path, directory, instrumentsFolder;
             try
             {
                 path = ParticipantRegistryFile.Resolve(parseResult, validateRegistry);
                 directory = SensorProfiles.ResolveDirectory(parseResult, profilesDirectory);
+                instrumentsFolder = OutcomeInstruments.ResolveDirectory(parseResult, instrumentsDirectory);
             }
             catch (ConfigurationException ex)
             {
@@ -65,14 +71,33 @@ internal static class ParticipantsCommand
                 await output.WriteLineAsync($"note: no firmware profiles at {directory}; profile ids were not checked");
             }
 
-            var registry = ParticipantRegistryLoader.TryLoad(path, out var errors, known);
+            // Outcome schedules must name instruments of the folder; a bad instrument file is a problem too,
+            // since every outcome and analysis verb refuses to run with one.
+            IReadOnlyCollection<string>? instruments = null;
+            IReadOnlyList<InstrumentError> instrumentErrors = [];
+            if (Directory.Exists(instrumentsFolder))
+            {
+                instruments = [.. InstrumentLoader.LoadDirectory(instrumentsFolder, out instrumentErrors).Select(i => i.Id)];
+            }
+            else
+            {
+                await output.WriteLineAsync($"note: no instruments at {instrumentsFolder}; instrument ids were not checked");
+            }
+
+            var registry = ParticipantRegistryLoader.TryLoad(path, out var errors, known, instruments);
+            foreach (var e in instrumentErrors)
+            {
+                await error.WriteLineAsync(e.ToString());
+            }
+
             foreach (var e in errors)
             {
                 await error.WriteLineAsync(e.ToString());
             }
 
-            await output.WriteLineAsync($"{path}: {registry?.Participants.Count ?? 0} valid participant(s), {errors.Count} problem(s)");
-            return errors.Count == 0 ? 0 : Invalid;
+            var problems = errors.Count + instrumentErrors.Count;
+            await output.WriteLineAsync($"{path}: {registry?.Participants.Count ?? 0} valid participant(s), {problems} problem(s)");
+            return problems == 0 ? 0 : Invalid;
         });
 
         var showRegistry = ParticipantRegistryFile.Option();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using AdherencePipeline.Adherence;
+using AdherencePipeline.Outcomes;
 using AdherencePipeline.Storage;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -8,6 +9,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
 
 namespace AdherencePipeline.Service.Web;
 
@@ -26,8 +28,12 @@ public sealed record ParticipantSummary(string Participant, string Week, Prescri
 /// <param name="AdherencePct">This week's adherence %, null without a figure.</param>
 /// <param name="PreviousPct">Last week's adherence %, for the trend.</param>
 /// <param name="LastSession">Start of the most recent session.</param>
-/// <param name="Flags">Data-quality flags: <c>no_session_14d</c>, and session flags seen in the last four weeks.</param>
-public sealed record CohortRow(string Participant, string Arm, double? AdherencePct, double? PreviousPct, DateTimeOffset? LastSession, IReadOnlyList<string> Flags);
+/// <param name="Flags">Data-quality flags: <c>possibly_dropped_out</c>, <c>no_session_14d</c>, and session flags seen in the last four weeks.</param>
+/// <param name="LastValidWear">The last second with a valid heart rate, or null when there has never been one.</param>
+/// <param name="PossiblyDroppedOut">Enrolled, and no valid wear for <c>Analysis:DropoutDays</c> days (counted from the enrolment start without any wear).</param>
+/// <param name="DaysWithoutWear">Whole days without valid wear when flagged, else null.</param>
+public sealed record CohortRow(string Participant, string Arm, double? AdherencePct, double? PreviousPct, DateTimeOffset? LastSession, IReadOnlyList<string> Flags,
+    DateTimeOffset? LastValidWear, bool PossiblyDroppedOut, int? DaysWithoutWear);
 
 /// <summary>A pain report as submitted to the API; every value is checked and refused with the field named when out of range.</summary>
 /// <param name="Nrs">Pain intensity, an integer 0–10 (required).</param>
@@ -60,15 +66,21 @@ internal static class AdherenceApi
         api.MapGet("/participants", (ParticipantRegistry registry, TimeProvider time) =>
             TypedResults.Ok(registry.Participants.Select(p => Info(p, time.GetUtcNow())).ToList()))
             .RequireAuthorization(WebRegistration.ResearcherPolicy).WithSummary("Every participant of the registry.");
-        api.MapGet("/cohort", async (ParticipantRegistry registry, AdherenceReader reader, TimeProvider time, CancellationToken cancellationToken) =>
-            await Guard(async () => TypedResults.Ok(await CohortAsync(registry, reader, time.GetUtcNow(), cancellationToken))))
-            .RequireAuthorization(WebRegistration.ResearcherPolicy).WithSummary("This week's adherence, trend, last session and data-quality flags per participant.");
+        api.MapGet("/cohort", async (ParticipantRegistry registry, AdherenceReader reader, TimeProvider time, IOptions<AnalysisOptions> analysis, CancellationToken cancellationToken) =>
+            await Guard(async () => TypedResults.Ok(await CohortAsync(registry, reader, time.GetUtcNow(), analysis.Value.DropoutDays, cancellationToken))))
+            .RequireAuthorization(WebRegistration.ResearcherPolicy).WithSummary("This week's adherence, trend, last session, possible drop-out and data-quality flags per participant.");
 
         var one = api.MapGroup("/participants/{participant}");
         one.MapGet("/summary", ReadSummaryAsync).RequireAuthorization(WebRegistration.AnyonePolicy)
             .WithSummary("This week's adherence against the goal and the recent sessions; a participant may read only their own.");
         one.MapPost("/pain", SubmitPainAsync).RequireAuthorization(WebRegistration.ParticipantPolicy)
             .WithSummary("A participant submits their own pain report; 201 means it is stored.");
+        one.MapGet("/questionnaires", ReadDueQuestionnairesAsync).RequireAuthorization(WebRegistration.AnyonePolicy)
+            .WithSummary("The questionnaires due or overdue today (participant's date), with their items; a participant may read only their own.");
+        one.MapPost("/questionnaires/{timePoint}/{instrument}", SubmitQuestionnaireAsync).RequireAuthorization(WebRegistration.ParticipantPolicy)
+            .WithSummary("A participant answers one of their due questionnaires; 201 means it is scored and stored.");
+        one.MapGet("/outcomes", ReadOutcomesAsync).RequireAuthorization(WebRegistration.ResearcherPolicy)
+            .WithSummary("The participant's stored questionnaires with their scores (re-scored with the current instrument files).");
 
         MapRead(one, "sessions", "session", async (r, p, from, to, ct) => (object)await r.SessionsAsync(p, from, to, ct), MaxRange);
         MapRead(one, "adherence", "adherence", async (r, p, from, to, ct) => (object)await r.WeeksAsync(p, MondayOf(p.LocalDate(from)), MondayOf(p.LocalDate(to.AddTicks(-1))), ct), MaxRange);
@@ -96,8 +108,10 @@ internal static class AdherenceApi
         return new(participant.Id, label, Prescription(participant, monday.AddDays(3)), weeks.FirstOrDefault(w => w.Week == label), [.. sessions.Reverse().Take(10)]);
     }
 
-    internal static async Task<IReadOnlyList<CohortRow>> CohortAsync(ParticipantRegistry registry, AdherenceReader reader, DateTimeOffset now, CancellationToken cancellationToken)
+    internal static async Task<IReadOnlyList<CohortRow>> CohortAsync(ParticipantRegistry registry, AdherenceReader reader, DateTimeOffset now, int dropoutDays, CancellationToken cancellationToken)
     {
+        var lastWear = await reader.LastValidWearAsync(now, cancellationToken);
+        var dropouts = OutcomeSummary.Dropouts(registry, lastWear, now, dropoutDays).ToDictionary(d => d.Participant, StringComparer.Ordinal);
         var rows = new List<CohortRow>();
         foreach (var p in registry.Participants)
         {
@@ -112,8 +126,15 @@ internal static class AdherenceApi
                 flags.Insert(0, "no_session_14d");
             }
 
+            var dropout = dropouts.GetValueOrDefault(p.Id);
+            if (dropout is not null)
+            {
+                flags.Insert(0, "possibly_dropped_out");
+            }
+
             rows.Add(new(p.Id, p.Arm, weeks.FirstOrDefault(w => w.Week == AdherenceCalculator.WeekLabel(monday))?.AdherencePct,
-                weeks.FirstOrDefault(w => w.Week == AdherenceCalculator.WeekLabel(monday.AddDays(-7)))?.AdherencePct, last, flags));
+                weeks.FirstOrDefault(w => w.Week == AdherenceCalculator.WeekLabel(monday.AddDays(-7)))?.AdherencePct, last, flags,
+                lastWear.TryGetValue(p.Id, out var wear) ? wear : null, dropout is not null, dropout?.DaysWithoutWear));
         }
 
         return rows;
@@ -195,6 +216,108 @@ internal static class AdherenceApi
             report.LocalDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         return TypedResults.Created($"/api/participants/{participant}/pain", entry);
     }
+
+    private static async Task<Results<Ok<IReadOnlyList<DueQuestionnaire>>, ForbidHttpResult, ProblemHttpResult>> ReadDueQuestionnairesAsync(
+        string participant, HttpContext context, ParticipantRegistry registry, InstrumentCatalog catalog, AdherenceReader reader, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (!SignIn.MaySee(context.User, participant))
+        {
+            return TypedResults.Forbid();
+        }
+
+        if (registry.Find(participant) is not { } p)
+        {
+            return NotRegistered(participant);
+        }
+
+        try
+        {
+            return TypedResults.Ok(await Questionnaires.DueAsync(p, registry, catalog, reader, time.GetUtcNow(), cancellationToken));
+        }
+        catch (Exception ex) when (ex is HttpRequestException or InfluxQueryException)
+        {
+            return Unavailable(reader, ex);
+        }
+        catch (FormatException ex)
+        {
+            return MisfitStored(ex);
+        }
+    }
+
+    private static async Task<Results<Created<StoredQuestionnaire>, ForbidHttpResult, ValidationProblem, ProblemHttpResult>> SubmitQuestionnaireAsync(
+        string participant, string timePoint, string instrument, QuestionnaireSubmission submission, HttpContext context, ParticipantRegistry registry, InstrumentCatalog catalog,
+        AdherenceReader reader, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (SignIn.ParticipantOf(context.User) != participant)
+        {
+            return TypedResults.Forbid();
+        }
+
+        var answers = (submission.Answers ?? new Dictionary<string, JsonElement>()).ToDictionary(a => a.Key, a => Raw(a.Value), StringComparer.Ordinal);
+        QuestionnaireResult result;
+        try
+        {
+            result = await Questionnaires.SubmitAsync(registry.Get(participant), timePoint, instrument, answers, registry, catalog, reader, time.GetUtcNow(), cancellationToken);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or InfluxQueryException)
+        {
+            return Unavailable(reader, ex);
+        }
+        catch (FormatException ex)
+        {
+            return MisfitStored(ex);
+        }
+
+        if (result.NotOpen is { } why)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Questionnaire not open", detail: why + " Nothing was stored.");
+        }
+
+        if (result.Invalid.Count > 0)
+        {
+            return TypedResults.ValidationProblem(result.Invalid.GroupBy(e => e.Item, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray(), StringComparer.Ordinal));
+        }
+
+        if (result.Refused is { } refused)
+        {
+            return NotStored(reader, refused);
+        }
+
+        return TypedResults.Created($"/api/participants/{participant}/outcomes", Questionnaires.ToStored(result.Stored!));
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<StoredQuestionnaire>>, ProblemHttpResult>> ReadOutcomesAsync(
+        string participant, ParticipantRegistry registry, InstrumentCatalog catalog, AdherenceReader reader, CancellationToken cancellationToken)
+    {
+        if (registry.Find(participant) is not { } p)
+        {
+            return NotRegistered(participant);
+        }
+
+        try
+        {
+            var records = await reader.OutcomesAsync(catalog.Instruments, p, cancellationToken);
+            return TypedResults.Ok<IReadOnlyList<StoredQuestionnaire>>([.. records.Select(Questionnaires.ToStored)]);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or InfluxQueryException)
+        {
+            return Unavailable(reader, ex);
+        }
+        catch (FormatException ex)
+        {
+            return MisfitStored(ex);
+        }
+    }
+
+    // A stored answer outside the range of the instrument file as it is now: the file was changed under stored data.
+    private static ProblemHttpResult MisfitStored(FormatException exception) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status500InternalServerError, title: "A stored questionnaire does not fit its instrument file", detail: exception.Message);
+
+    /// <summary>The answer when InfluxDB did not accept a write: 503 when it is away, 502 when it refused.</summary>
+    internal static ProblemHttpResult NotStored(AdherenceReader reader, WriteOutcome outcome) =>
+        outcome.Kind == WriteOutcomeKind.Retry || outcome.StatusCode is null
+            ? Unavailable(reader, null)
+            : TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway, title: "Not stored", detail: $"InfluxDB refused it (HTTP {outcome.StatusCode}).");
 
     /// <summary>Stores a report synchronously; null when stored, else the problem to answer (503 when InfluxDB is away).</summary>
     internal static async Task<ProblemHttpResult?> StoreAsync(AdherenceReader reader, PainReport report, CancellationToken cancellationToken)

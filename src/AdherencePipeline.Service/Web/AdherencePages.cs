@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using AdherencePipeline.Adherence;
+using AdherencePipeline.Outcomes;
 using AdherencePipeline.Storage;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
@@ -11,6 +12,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace AdherencePipeline.Service.Web;
 
@@ -50,8 +52,87 @@ internal static class AdherencePages
         }).RequireAuthorization(WebRegistration.AnyonePolicy);
 
         app.MapGet("/me", async (HttpContext context, ParticipantRegistry registry, AdherenceReader reader, TimeProvider time, string? stored, CancellationToken cancellationToken) =>
-            await ParticipantPageAsync(context, registry, reader, time, null, stored == "1" ? "Thank you — your pain report is stored." : null, 200, cancellationToken))
+            await ParticipantPageAsync(context, registry, reader, time, null, stored switch
+            {
+                "1" => "Thank you — your pain report is stored.",
+                "questionnaire" => "Thank you — your questionnaire is stored.",
+                _ => null,
+            }, 200, cancellationToken))
             .RequireAuthorization(WebRegistration.ParticipantPolicy);
+        app.MapGet("/me/questionnaires/{timePoint}/{instrument}", async (string timePoint, string instrument, HttpContext context, ParticipantRegistry registry,
+            InstrumentCatalog catalog, AdherenceReader reader, TimeProvider time, CancellationToken cancellationToken) =>
+        {
+            var participant = registry.Get(SignIn.ParticipantOf(context.User)!);
+            IReadOnlyList<DueQuestionnaire> due;
+            try
+            {
+                due = await Questionnaires.DueAsync(participant, registry, catalog, reader, time.GetUtcNow(), cancellationToken);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or InfluxQueryException or FormatException)
+            {
+                return StorageUnavailable(reader);
+            }
+
+            return due.FirstOrDefault(q => q.TimePoint == timePoint && q.Instrument == instrument) is { } questionnaire
+                ? Page(questionnaire.Name, QuestionnaireBody(context, questionnaire, new Dictionary<string, string?>(StringComparer.Ordinal), []))
+                : NotOpenPage("This questionnaire is not open for you now: it is answered already, not due yet, or not in your schedule.");
+        }).RequireAuthorization(WebRegistration.ParticipantPolicy);
+        app.MapPost("/me/questionnaires/{timePoint}/{instrument}", async (string timePoint, string instrument, IFormCollection form, HttpContext context, ParticipantRegistry registry,
+            InstrumentCatalog catalog, AdherenceReader reader, TimeProvider time, CancellationToken cancellationToken) =>
+        {
+            var participant = registry.Get(SignIn.ParticipantOf(context.User)!);
+            try
+            {
+                var due = await Questionnaires.DueAsync(participant, registry, catalog, reader, time.GetUtcNow(), cancellationToken);
+                if (due.FirstOrDefault(q => q.TimePoint == timePoint && q.Instrument == instrument) is not { } questionnaire)
+                {
+                    return NotOpenPage("This questionnaire is not open for you now: it is answered already, not due yet, or not in your schedule. Nothing was stored.");
+                }
+
+                // What the participant typed, kept so that a page with errors shows it again.
+                var typed = new Dictionary<string, string?>(StringComparer.Ordinal);
+                foreach (var (key, value) in form)
+                {
+                    if (key.StartsWith(AnswerPrefix, StringComparison.Ordinal) || key.StartsWith(NamePrefix, StringComparison.Ordinal))
+                    {
+                        typed[key] = value.ToString();
+                    }
+                }
+
+                var answers = questionnaire.Items.ToDictionary(i => i.Id, i => typed.GetValueOrDefault(AnswerPrefix + i.Id), StringComparer.Ordinal);
+                var nameErrors = ActivityNameErrors(questionnaire, typed);
+                if (nameErrors.Count > 0)
+                {
+                    // Shown together with any invalid answer, so one round of corrections is enough.
+                    InstrumentAnswers.TryParseItems(catalog.Find(instrument)!, answers, out var answerErrors);
+                    var order = questionnaire.Items.Select(i => i.Id).ToList();
+                    return Page(questionnaire.Name, QuestionnaireBody(context, questionnaire, typed, [.. answerErrors.Concat(nameErrors).OrderBy(e => order.IndexOf(e.Item))]), 400);
+                }
+
+                var result = await Questionnaires.SubmitAsync(participant, timePoint, instrument, answers, registry, catalog, reader, time.GetUtcNow(), cancellationToken);
+                if (result.Invalid.Count > 0)
+                {
+                    return Page(questionnaire.Name, QuestionnaireBody(context, questionnaire, typed, result.Invalid), 400);
+                }
+
+                if (result.NotOpen is { } why)
+                {
+                    return NotOpenPage(why + " Nothing was stored.");
+                }
+
+                if (result.Refused is { } refused)
+                {
+                    var problem = AdherenceApi.NotStored(reader, refused);
+                    return Page("Not stored", $"<main><h1>Your answers were not stored</h1><p role=\"alert\">{E(problem.ProblemDetails.Detail ?? "")}</p><p>Please try again in a few minutes.</p><p><a href=\"/me\">Back</a></p></main>", problem.StatusCode);
+                }
+
+                return Results.Redirect("/me?stored=questionnaire");
+            }
+            catch (Exception ex) when (ex is HttpRequestException or InfluxQueryException or FormatException)
+            {
+                return StorageUnavailable(reader);
+            }
+        }).RequireAuthorization(WebRegistration.ParticipantPolicy);
         app.MapPost("/me/pain", async ([FromForm] string? nrs, [FromForm] string? pegPain, [FromForm] string? pegEnjoyment, [FromForm] string? pegActivity, [FromForm] string? context, HttpContext http, ParticipantRegistry registry, AdherenceReader reader, TimeProvider time, CancellationToken cancellationToken) =>
         {
             var participant = SignIn.ParticipantOf(http.User)!;
@@ -69,12 +150,12 @@ internal static class AdherencePages
                 : Page("Not stored", $"<main><h1>Your report was not stored</h1><p role=\"alert\">{E(problem.ProblemDetails.Detail ?? "")}</p><p>Please try again in a few minutes.</p><p><a href=\"/me\">Back</a></p></main>", problem.StatusCode);
         }).RequireAuthorization(WebRegistration.ParticipantPolicy);
 
-        app.MapGet("/researcher", async (HttpContext context, ParticipantRegistry registry, AdherenceReader reader, TimeProvider time, CancellationToken cancellationToken) =>
+        app.MapGet("/researcher", async (HttpContext context, ParticipantRegistry registry, AdherenceReader reader, TimeProvider time, IOptions<AnalysisOptions> analysis, CancellationToken cancellationToken) =>
         {
             try
             {
-                var rows = await AdherenceApi.CohortAsync(registry, reader, time.GetUtcNow(), cancellationToken);
-                return Page("Cohort", CohortBody(context, registry, rows));
+                var rows = await AdherenceApi.CohortAsync(registry, reader, time.GetUtcNow(), analysis.Value.DropoutDays, cancellationToken);
+                return Page("Cohort", CohortBody(context, registry, rows, analysis.Value.DropoutDays));
             }
             catch (Exception ex) when (ex is HttpRequestException or InfluxQueryException)
             {
@@ -115,6 +196,16 @@ internal static class AdherencePages
         if (confirmation is not null)
         {
             body.Append(C, $"<p class=\"confirmation\" role=\"status\">{E(confirmation)}</p>");
+        }
+
+        var catalog = context.RequestServices.GetRequiredService<InstrumentCatalog>();
+        try
+        {
+            body.Append(DueListHtml(await Questionnaires.DueAsync(participant, registry, catalog, reader, time.GetUtcNow(), cancellationToken)));
+        }
+        catch (Exception ex) when (ex is HttpRequestException or InfluxQueryException or FormatException)
+        {
+            body.Append("<p role=\"alert\">Your questionnaires cannot be shown right now.</p>");
         }
 
         body.Append(PainFormHtml(context, problems));
@@ -161,6 +252,118 @@ internal static class AdherencePages
         return Page("My pain and exercise", body.ToString(), status);
     }
 
+    private const string AnswerPrefix = "answer_", NamePrefix = "name_";
+
+    /// <summary>Longest activity name accepted on the PSFS form, in characters.</summary>
+    private const int MaxActivityNameLength = 80;
+
+    private static string DueListHtml(IReadOnlyList<DueQuestionnaire> due)
+    {
+        var html = new StringBuilder("<section aria-labelledby=\"questionnaires\" class=\"questionnaires\"><h2 id=\"questionnaires\">Questionnaires</h2>");
+        if (due.Count == 0)
+        {
+            return html.Append("<p>No questionnaires to fill in today.</p></section>").ToString();
+        }
+
+        html.Append("<p>Your study asks you to fill in:</p><ul class=\"due\">");
+        foreach (var q in due)
+        {
+            var when = q.Status == "due" ? string.Create(C, $"please answer by {q.WindowEnd:d MMM yyyy}") : string.Create(C, $"overdue since {q.WindowEnd.AddDays(1):d MMM yyyy}");
+            html.Append(C, $"<li data-instrument=\"{E(q.Instrument)}\" data-time-point=\"{E(q.TimePoint)}\"><a href=\"/me/questionnaires/{Uri.EscapeDataString(q.TimePoint)}/{Uri.EscapeDataString(q.Instrument)}\">{E(q.Name)}</a> ({E(q.TimePoint)}, {when})</li>");
+        }
+
+        return html.Append("</ul></section>").ToString();
+    }
+
+    // Rated activities need a name and named ones a rating; the names are only for the form and are not stored.
+    private static List<AnswerError> ActivityNameErrors(DueQuestionnaire questionnaire, IReadOnlyDictionary<string, string?> typed)
+    {
+        var errors = new List<AnswerError>();
+        foreach (var item in questionnaire.Items.Where(i => i.NamedByRespondent))
+        {
+            var name = typed.GetValueOrDefault(NamePrefix + item.Id)?.Trim() ?? "";
+            var rated = !string.IsNullOrWhiteSpace(typed.GetValueOrDefault(AnswerPrefix + item.Id));
+            if (name.Length > MaxActivityNameLength)
+            {
+                errors.Add(new(item.Id, string.Create(C, $"{questionnaire.Instrument}.{item.Id}: expected an activity name of at most {MaxActivityNameLength} characters")));
+            }
+            else if (rated && name.Length == 0)
+            {
+                errors.Add(new(item.Id, $"{questionnaire.Instrument}.{item.Id}: expected the name of the activity you rated"));
+            }
+            else if (!rated && name.Length > 0)
+            {
+                errors.Add(new(item.Id, $"{questionnaire.Instrument}.{item.Id}: expected a rating of the activity you named"));
+            }
+        }
+
+        return errors;
+    }
+
+    private static string QuestionnaireBody(HttpContext context, DueQuestionnaire questionnaire, IReadOnlyDictionary<string, string?> typed, IReadOnlyList<AnswerError> errors)
+    {
+        var named = questionnaire.Items.Any(i => i.NamedByRespondent);
+        var body = new StringBuilder("<main>");
+        body.Append(C, $"<p><a href=\"/me\">← Back</a></p><h1>{E(questionnaire.Name)}</h1>");
+        body.Append(C, $"<p>These questions are about {E(questionnaire.RecallPeriod)}.");
+        body.Append(named
+            ? " Name up to five important activities that you are unable to do, or find hard, because of your problem, and rate how able you are to do each one today. The names are not stored; your study team keeps them with your study records.</p>"
+            : " Choose the one number that best describes each answer.</p>");
+        var action = $"/me/questionnaires/{Uri.EscapeDataString(questionnaire.TimePoint)}/{Uri.EscapeDataString(questionnaire.Instrument)}";
+        body.Append(C, $"<form method=\"post\" action=\"{E(action)}\" class=\"questionnaire\" novalidate>").Append(Antiforgery(context));
+        if (errors.Count > 0)
+        {
+            body.Append("<div role=\"alert\" class=\"errors\"><p>Please check:</p><ul>");
+            foreach (var e in errors)
+            {
+                body.Append(C, $"<li data-item=\"{E(e.Item)}\"><a href=\"#item-{E(e.Item)}\">{E(e.Message)}</a></li>");
+            }
+
+            body.Append("</ul></div>");
+        }
+
+        foreach (var item in questionnaire.Items)
+        {
+            var itemErrors = errors.Where(e => e.Item == item.Id).ToList();
+            var errorId = "error-" + item.Id;
+            body.Append(C, $"<fieldset class=\"scale item\" id=\"item-{E(item.Id)}\"{(itemErrors.Count > 0 ? $" aria-describedby=\"{E(errorId)}\" aria-invalid=\"true\"" : "")}><legend>{E(item.Text)}</legend>");
+            if (item.NamedByRespondent)
+            {
+                body.Append(C, $"<label for=\"name-{E(item.Id)}\">Activity</label><input id=\"name-{E(item.Id)}\" name=\"{NamePrefix}{E(item.Id)}\" maxlength=\"{MaxActivityNameLength}\" autocomplete=\"off\" value=\"{E(typed.GetValueOrDefault(NamePrefix + item.Id) ?? "")}\">");
+            }
+
+            var answer = typed.GetValueOrDefault(AnswerPrefix + item.Id);
+            body.Append("<div class=\"scale-options\">");
+            for (var i = item.Min; i <= item.Max; i++)
+            {
+                var value = i.ToString(C);
+                body.Append(C, $"<label><input type=\"radio\" name=\"{AnswerPrefix}{E(item.Id)}\" value=\"{value}\"{(answer == value ? " checked" : "")}><span>{value}</span></label>");
+            }
+
+            body.Append("</div>");
+            if (item.Anchors.Count > 0)
+            {
+                body.Append(C, $"<p class=\"anchors\">{string.Join(" · ", item.Anchors.OrderBy(a => a.Key).Select(a => E(string.Create(C, $"{a.Key} = {a.Value}"))))}</p>");
+            }
+
+            if (itemErrors.Count > 0)
+            {
+                body.Append(C, $"<p class=\"item-error\" id=\"{E(errorId)}\">{E(string.Join(" ", itemErrors.Select(e => e.Message)))}</p>");
+            }
+
+            body.Append("</fieldset>");
+        }
+
+        return body.Append("<button type=\"submit\">Send my answers</button></form></main>").ToString();
+    }
+
+    private static IResult NotOpenPage(string message) =>
+        Page("Not open", $"<main><h1>Questionnaire not open</h1><p role=\"alert\">{E(message)}</p><p><a href=\"/me\">Back to your page</a></p></main>", 409);
+
+    private static string Flag(string flag, CohortRow row) => flag == "possibly_dropped_out"
+        ? string.Create(C, $"<span class=\"flag dropout\">possibly dropped out ({row.DaysWithoutWear} days without valid wear)</span>")
+        : $"<span class=\"flag\">{E(flag)}</span>";
+
     private static string PainFormHtml(HttpContext context, IReadOnlyList<PainReportError>? problems)
     {
         var form = new StringBuilder();
@@ -205,11 +408,11 @@ internal static class AdherencePages
         return html.Append("</div></fieldset>").ToString();
     }
 
-    private static string CohortBody(HttpContext context, ParticipantRegistry registry, IReadOnlyList<CohortRow> rows)
+    private static string CohortBody(HttpContext context, ParticipantRegistry registry, IReadOnlyList<CohortRow> rows, int dropoutDays)
     {
         var body = new StringBuilder("<main class=\"wide\"><h1>Cohort</h1>");
         body.Append("<table><caption>This week's adherence per participant (target-zone minutes against the prescription)</caption>");
-        body.Append("<thead><tr><th scope=\"col\">Participant</th><th scope=\"col\">Arm</th><th scope=\"col\">This week</th><th scope=\"col\">Trend</th><th scope=\"col\">Last session</th><th scope=\"col\">Data quality</th></tr></thead><tbody>");
+        body.Append("<thead><tr><th scope=\"col\">Participant</th><th scope=\"col\">Arm</th><th scope=\"col\">This week</th><th scope=\"col\">Trend</th><th scope=\"col\">Last session</th><th scope=\"col\">Last valid wear</th><th scope=\"col\">Data quality</th></tr></thead><tbody>");
         foreach (var row in rows)
         {
             var p = registry.Get(row.Participant);
@@ -222,10 +425,12 @@ internal static class AdherencePages
             body.Append(C, $"<tr><th scope=\"row\"><a href=\"/researcher/participants/{E(row.Participant)}\">{E(row.Participant)}</a></th><td>{E(row.Arm)}</td>");
             body.Append(C, $"<td>{(row.AdherencePct is { } pct ? pct.ToString("0", C) + " %" : "–")}</td><td>{trend}</td>");
             body.Append(C, $"<td>{(row.LastSession is { } last ? p.LocalTime(last).ToString("yyyy-MM-dd HH:mm", C) : "none")}</td>");
-            body.Append(C, $"<td>{(row.Flags.Count == 0 ? "ok" : string.Join(", ", row.Flags.Select(f => $"<span class=\"flag\">{E(f)}</span>")))}</td></tr>");
+            body.Append(C, $"<td>{(row.LastValidWear is { } wear ? p.LocalTime(wear).ToString("yyyy-MM-dd HH:mm", C) : "none")}</td>");
+            body.Append(C, $"<td>{(row.Flags.Count == 0 ? "ok" : string.Join(", ", row.Flags.Select(f => Flag(f, row))))}</td></tr>");
         }
 
-        body.Append("</tbody></table><p>Exports: <code>/api/participants/{code}/sessions.csv</code>, <code>adherence.csv</code>, <code>pain.csv</code>, <code>activity.csv</code>; API description at <a href=\"/openapi/v1.json\">/openapi/v1.json</a>.</p>");
+        body.Append(C, $"</tbody></table><p><span class=\"flag\">possibly dropped out</span>: enrolled, and no valid heart rate for {dropoutDays} days or more (counted from the enrolment start when there has never been one; <code>Analysis:DropoutDays</code>).</p>");
+        body.Append("<p>Exports: <code>/api/participants/{code}/sessions.csv</code>, <code>adherence.csv</code>, <code>pain.csv</code>, <code>activity.csv</code>; API description at <a href=\"/openapi/v1.json\">/openapi/v1.json</a>.</p>");
         return body.Append(SignOutForm(context)).Append("</main>").ToString();
     }
 
@@ -350,6 +555,9 @@ internal static class AdherencePages
             figure{margin:0;overflow-x:auto}svg{max-width:100%;height:auto}
             .session{background:#fff;border:1px solid #ddd;border-radius:.4rem;padding:.2rem .8rem;margin:.8rem 0}
             .sign-out button{background:#555}
+            .due li{margin:.4rem 0;font-size:1.1rem}.anchors{font-size:.95rem;color:#444;margin:.4rem 0 0}
+            .item-error{color:#a3261a;font-weight:600;margin:.4rem 0 0}fieldset[aria-invalid=true]{border:2px solid #a3261a}
+            .flag.dropout{background:#fbe9e7;border-color:#a3261a}
             </style></head>
             <body>{{{body}}}</body></html>
             """;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using AdherencePipeline.Adherence;
+using AdherencePipeline.Outcomes;
 using AdherencePipeline.Service.Commands;
 using AdherencePipeline.Storage;
 
@@ -56,6 +57,7 @@ internal sealed class AdherenceReader(HttpClient http, InfluxConnectionOptions c
 {
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
     private readonly InfluxQueryClient _query = new(http, connection);
+    private readonly StudyDataReader _study = new(new InfluxQueryClient(http, connection));
 
     /// <summary>Where the data lives, for messages.</summary>
     public string Description => $"InfluxDB at {connection.Url}, database '{connection.Database}'";
@@ -124,6 +126,18 @@ internal sealed class AdherenceReader(HttpClient http, InfluxConnectionOptions c
         var line = report.ToPoint(session).ToString() + "\n";
         return await new InfluxV1WriteEndpoint(http, connection).WriteAsync(Encoding.UTF8.GetBytes(line), cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>A participant's stored questionnaires, re-scored with the given instruments (latest entry per time point and instrument).</summary>
+    public Task<IReadOnlyList<OutcomeRecord>> OutcomesAsync(IReadOnlyList<Instrument> instruments, Participant participant, CancellationToken cancellationToken) =>
+        _study.OutcomesAsync(instruments, participant.Id, cancellationToken);
+
+    /// <summary>Stores one questionnaire as <c>adherence outcomes add</c> does and returns once InfluxDB has answered.</summary>
+    public Task<WriteOutcome> StoreOutcomeAsync(OutcomeRecord record, CancellationToken cancellationToken) =>
+        OutcomeWriter.WriteAsync(http, connection, record, cancellationToken);
+
+    /// <summary>Each participant's last second with a valid heart rate before <paramref name="beforeUtc"/>.</summary>
+    public Task<IReadOnlyDictionary<string, DateTimeOffset>> LastValidWearAsync(DateTimeOffset beforeUtc, CancellationToken cancellationToken) =>
+        _study.LastValidWearAsync(beforeUtc, cancellationToken);
 
     private async Task<IEnumerable<InfluxRow>> RowsAsync(string measurement, Participant participant, DateTimeOffset from, DateTimeOffset to, string extra, CancellationToken cancellationToken)
     {

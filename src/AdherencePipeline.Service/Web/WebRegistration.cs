@@ -37,8 +37,9 @@ public static partial class WebRegistration
 
     /// <summary>
     /// Adds the API's services: the <c>Web</c> options (validated at start), the participant registry
-    /// (<c>Participants:Registry</c>), the InfluxDB connection (<c>Influx</c>), authentication, rate limiting,
-    /// problem details and the OpenAPI document.
+    /// (<c>Participants:Registry</c>), the outcome instruments (<c>Outcomes:InstrumentsDirectory</c>, checked at
+    /// start against the registry's schedules), the drop-out threshold (<c>Analysis:DropoutDays</c>), the
+    /// InfluxDB connection (<c>Influx</c>), authentication, rate limiting, problem details and the OpenAPI document.
     /// </summary>
     public static IServiceCollection AddAdherenceWeb(this IServiceCollection services, IConfiguration configuration)
     {
@@ -58,6 +59,11 @@ public static partial class WebRegistration
             return connection;
         });
         services.AddHttpClient<AdherenceReader>();
+        services.AddOptions<AnalysisOptions>().Bind(configuration.GetSection(AnalysisOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        // A bad instrument file, or a schedule naming a missing instrument, stops the start rather than the first questionnaire.
+        services.AddOptions<OutcomesOptions>().Bind(configuration.GetSection(OutcomesOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<OutcomesOptions>, InstrumentCatalog.Validator>();
+        services.TryAddSingleton(sp => InstrumentCatalog.Load(sp.GetRequiredService<IOptions<OutcomesOptions>>().Value, sp.GetRequiredService<ParticipantRegistry>()));
 
         services.AddProblemDetails();
         services.AddOpenApi();

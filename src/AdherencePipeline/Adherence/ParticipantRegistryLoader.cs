@@ -7,7 +7,7 @@ namespace AdherencePipeline.Adherence;
 
 /// <summary>One problem in a participant registry: the file, the entry, the field and what was expected.</summary>
 /// <param name="File">The registry file.</param>
-/// <param name="Entry">The participant's code, <c>participants[INDEX]</c> when the code itself is unusable, or <c>registry</c> for top-level fields.</param>
+/// <param name="Entry">The participant's code, <c>participants[INDEX]</c> when the code itself is unusable, <c>ARM/TIME-POINT</c> for an unknown instrument in an outcome schedule, or <c>registry</c> for other top-level fields.</param>
 /// <param name="JsonPath">The field, e.g. <c>$.participants[0].prescriptions[1].sessionsPerWeek</c>.</param>
 /// <param name="Message">What was expected and what was found.</param>
 public sealed record RegistryError(string File, string Entry, string JsonPath, string Message)
@@ -75,17 +75,19 @@ public static class ParticipantRegistryLoader
     public const double MinReserveBpm = 20;
 
     /// <summary>Loads a registry; throws <see cref="RegistryValidationException"/> listing every problem.</summary>
-    public static ParticipantRegistry Load(string path, IReadOnlyCollection<string>? knownProfileIds = null)
+    public static ParticipantRegistry Load(string path, IReadOnlyCollection<string>? knownProfileIds = null, IReadOnlyCollection<string>? knownInstrumentIds = null)
     {
-        var registry = TryLoad(path, out var errors, knownProfileIds);
+        var registry = TryLoad(path, out var errors, knownProfileIds, knownInstrumentIds);
         return registry ?? throw new RegistryValidationException(errors);
     }
 
     /// <summary>
     /// Loads a registry; returns <c>null</c> and every problem when it is not valid. With
-    /// <paramref name="knownProfileIds"/>, device bindings must name one of those firmware profiles.
+    /// <paramref name="knownProfileIds"/>, device bindings must name one of those firmware profiles; with
+    /// <paramref name="knownInstrumentIds"/>, outcome schedules must name one of those instruments.
     /// </summary>
-    public static ParticipantRegistry? TryLoad(string path, out IReadOnlyList<RegistryError> errors, IReadOnlyCollection<string>? knownProfileIds = null)
+    public static ParticipantRegistry? TryLoad(string path, out IReadOnlyList<RegistryError> errors, IReadOnlyCollection<string>? knownProfileIds = null,
+        IReadOnlyCollection<string>? knownInstrumentIds = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         string text;
@@ -99,11 +101,12 @@ public static class ParticipantRegistryLoader
             return null;
         }
 
-        return TryParse(text, path, out errors, knownProfileIds);
+        return TryParse(text, path, out errors, knownProfileIds, knownInstrumentIds);
     }
 
     /// <summary>Parses registry JSON; <paramref name="sourceName"/> names it in errors.</summary>
-    public static ParticipantRegistry? TryParse(string json, string sourceName, out IReadOnlyList<RegistryError> errors, IReadOnlyCollection<string>? knownProfileIds = null)
+    public static ParticipantRegistry? TryParse(string json, string sourceName, out IReadOnlyList<RegistryError> errors, IReadOnlyCollection<string>? knownProfileIds = null,
+        IReadOnlyCollection<string>? knownInstrumentIds = null)
     {
         ArgumentNullException.ThrowIfNull(json);
         ArgumentNullException.ThrowIfNull(sourceName);
@@ -120,7 +123,7 @@ public static class ParticipantRegistryLoader
 
         using (document)
         {
-            var reader = new Reader(sourceName, knownProfileIds);
+            var reader = new Reader(sourceName, knownProfileIds, knownInstrumentIds);
             var registry = reader.ReadRegistry(document.RootElement);
             errors = reader.Errors;
             return errors.Count == 0 ? registry : null;
@@ -128,7 +131,7 @@ public static class ParticipantRegistryLoader
     }
 
     /// <summary>Walks the JSON, collecting errors instead of stopping at the first.</summary>
-    private sealed class Reader(string file, IReadOnlyCollection<string>? knownProfileIds) : JsonFieldReader
+    private sealed class Reader(string file, IReadOnlyCollection<string>? knownProfileIds, IReadOnlyCollection<string>? knownInstrumentIds) : JsonFieldReader
     {
         private const string RegistryEntry = "registry";
 
@@ -229,6 +232,8 @@ public static class ParticipantRegistryLoader
                     {
                         Error($"{armPath}[{i}].id", $"expected each time point once; '{p.Id}' repeats");
                     }
+
+                    CheckInstruments(p, arm.Name, $"{armPath}[{i}]");
                 }
 
                 if (points.TrueForAll(p => p is not null))
@@ -238,6 +243,26 @@ public static class ParticipantRegistryLoader
             }
 
             return schedules;
+        }
+
+        // The entry of such a problem is the time point (ARM/ID), so the message says which schedule entry is wrong.
+        private void CheckInstruments(OutcomeTimePoint point, string arm, string path)
+        {
+            if (knownInstrumentIds is null)
+            {
+                return;
+            }
+
+            for (var j = 0; j < point.Instruments.Count; j++)
+            {
+                if (!knownInstrumentIds.Contains(point.Instruments[j]))
+                {
+                    _entry = $"{arm}/{point.Id}";
+                    Error($"{path}.instruments[{j}]",
+                        $"expected an instrument of the instruments folder ({string.Join(", ", knownInstrumentIds.Order(StringComparer.Ordinal))}), found '{point.Instruments[j]}'");
+                    _entry = RegistryEntry;
+                }
+            }
         }
 
         private OutcomeTimePoint? ReadTimePoint(JsonElement element, string path)

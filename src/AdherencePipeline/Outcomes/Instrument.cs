@@ -40,7 +40,11 @@ public enum ImprovementDirection
 /// <param name="Max">Highest answer.</param>
 /// <param name="Reversed">Scored as <c>Min + Max − answer</c>.</param>
 /// <param name="Anchors">Labels of some answers, e.g. 0 = "No pain".</param>
-public sealed record InstrumentItem(string Id, string Text, int Min, int Max, bool Reversed, IReadOnlyDictionary<int, string> Anchors);
+/// <param name="NamedByRespondent">
+/// The respondent names what the item rates (PSFS: an activity of their own). Forms ask for the name
+/// beside the rating; the name is not an answer and is not stored with the scores.
+/// </param>
+public sealed record InstrumentItem(string Id, string Text, int Min, int Max, bool Reversed, IReadOnlyDictionary<int, string> Anchors, bool NamedByRespondent = false);
 
 /// <summary>A linear rescaling of a raw score, e.g. WHO-5's 0–25 to 0–100.</summary>
 /// <param name="FromMin">Raw score that maps to <paramref name="ToMin"/>.</param>

@@ -316,13 +316,14 @@ public static class InstrumentLoader
                 }
             }
 
-            Known(element, path, "id", "text", "response", "reversed");
+            Known(element, path, "id", "text", "response", "reversed", "namedByRespondent");
             var text = String(element, path, "text", required: true);
             var response = Property(element, path, "response", required: defaultResponse is null, out var r) ? ReadResponse(r, $"{path}.response") : defaultResponse;
             var reversed = Boolean(element, path, "reversed", required: false) ?? false;
+            var named = Boolean(element, path, "namedByRespondent", required: false) ?? false;
             return _errors.Count > errorsBefore || id is null || text is null || response is not { } resp
                 ? null
-                : new InstrumentItem(id, text, resp.Min, resp.Max, reversed, resp.Anchors);
+                : new InstrumentItem(id, text, resp.Min, resp.Max, reversed, resp.Anchors, named);
         }
 
         private ScoreRule? ReadSubscale(JsonElement element, string path, List<string> itemIds)

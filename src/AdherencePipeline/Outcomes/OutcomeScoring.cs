@@ -9,6 +9,11 @@ namespace AdherencePipeline.Outcomes;
 /// <param name="Answered">Items answered of those the score combines.</param>
 public sealed record OutcomeScore(string Id, double? Value, double? Transformed, int Answered);
 
+/// <summary>One invalid answer: the item it belongs to and what was expected.</summary>
+/// <param name="Item">The item id as given (possibly one the instrument does not have).</param>
+/// <param name="Message">The problem, naming the instrument and item, e.g. <c>peg-3.pain: expected an integer from 0 to 10, found 11</c>.</param>
+public sealed record AnswerError(string Item, string Message);
+
 /// <summary>
 /// Validated answers to one instrument: every answered item exists and lies in its range; an
 /// unanswered item is <c>null</c>. Out-of-range answers are rejected, never clamped.
@@ -38,14 +43,55 @@ public sealed class InstrumentAnswers
     /// </summary>
     public static InstrumentAnswers? TryCreate(Instrument instrument, IReadOnlyDictionary<string, int?> answers, out IReadOnlyList<string> errors)
     {
+        var created = TryCreate(instrument, answers, [], out IReadOnlyList<AnswerError> problems);
+        errors = [.. problems.Select(p => p.Message)];
+        return created;
+    }
+
+    /// <summary>
+    /// Parses answers typed into a form or sent as JSON, one text per item id (<c>null</c>, empty or
+    /// <c>-</c> for an unanswered item), and validates them item by item; <c>null</c> and every problem,
+    /// each tied to its item, when anything is wrong.
+    /// </summary>
+    public static InstrumentAnswers? TryParseItems(Instrument instrument, IReadOnlyDictionary<string, string?> answers, out IReadOnlyList<AnswerError> errors)
+    {
         ArgumentNullException.ThrowIfNull(instrument);
         ArgumentNullException.ThrowIfNull(answers);
-        var problems = new List<string>();
+        var values = new Dictionary<string, int?>(StringComparer.Ordinal);
+        var problems = new List<AnswerError>();
+        foreach (var (id, text) in answers)
+        {
+            var raw = text?.Trim();
+            if (raw is null or "" or "-")
+            {
+                values[id] = null;
+            }
+            else if (int.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+            {
+                values[id] = value;
+            }
+            else if (instrument.Item(id) is { } item)
+            {
+                problems.Add(new AnswerError(id, string.Create(CultureInfo.InvariantCulture, $"{instrument.Id}.{id}: expected an integer from {item.Min} to {item.Max}, found '{raw}'")));
+            }
+            else
+            {
+                values[id] = null;
+            }
+        }
+
+        return TryCreate(instrument, values, problems, out errors);
+    }
+
+    private static InstrumentAnswers? TryCreate(Instrument instrument, IReadOnlyDictionary<string, int?> answers, List<AnswerError> problems, out IReadOnlyList<AnswerError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(instrument);
+        ArgumentNullException.ThrowIfNull(answers);
         foreach (var id in answers.Keys)
         {
             if (instrument.Item(id) is null)
             {
-                problems.Add($"{instrument.Id}: '{id}' is not an item; the items are {string.Join(", ", instrument.Items.Select(i => i.Id))}");
+                problems.Add(new AnswerError(id, $"{instrument.Id}: '{id}' is not an item; the items are {string.Join(", ", instrument.Items.Select(i => i.Id))}"));
             }
         }
 
@@ -55,13 +101,14 @@ public sealed class InstrumentAnswers
             var value = answers.TryGetValue(item.Id, out var v) ? v : null;
             if (value is { } a && (a < item.Min || a > item.Max))
             {
-                problems.Add(string.Create(CultureInfo.InvariantCulture, $"{instrument.Id}.{item.Id}: expected an integer from {item.Min} to {item.Max}, found {a}"));
+                problems.Add(new AnswerError(item.Id, string.Create(CultureInfo.InvariantCulture, $"{instrument.Id}.{item.Id}: expected an integer from {item.Min} to {item.Max}, found {a}")));
             }
 
             values[item.Id] = value;
         }
 
-        errors = problems;
+        // Problems found while parsing come first in the list but belong in item order with the rest.
+        errors = [.. problems.OrderBy(p => instrument.Items.ToList().FindIndex(i => i.Id == p.Item) is var i and >= 0 ? i : int.MaxValue)];
         return problems.Count == 0 ? new InstrumentAnswers(instrument, values) : null;
     }
 

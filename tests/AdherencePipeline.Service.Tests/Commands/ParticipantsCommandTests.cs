@@ -48,6 +48,29 @@ public sealed class ParticipantsCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Validate_ScheduleNamesAMissingInstrument_ExitsOneNamingFileEntryAndPath()
+    {
+        var json = File.ReadAllText(ExampleRegistry)
+            .Replace("{ \"id\": \"week8\", \"week\": 8, \"windowBeforeDays\": 3, \"windowAfterDays\": 7, \"instruments\": [\"peg-3\", \"psfs\", \"who-5\"] }",
+                "{ \"id\": \"week8\", \"week\": 8, \"windowBeforeDays\": 3, \"windowAfterDays\": 7, \"instruments\": [\"peg-3\", \"eq-5d\", \"who-5\"] }", StringComparison.Ordinal);
+        var path = Path.Combine(_directory, "participants.json");
+        File.WriteAllText(path, json);
+        var instruments = Directory.CreateDirectory(Path.Combine(_directory, "instruments")).FullName;
+        foreach (var id in new[] { "peg-3", "psfs" })
+        {
+            File.Copy(Path.Combine(AppContext.BaseDirectory, "instruments", id + ".json"), Path.Combine(instruments, id + ".json"));
+        }
+
+        var (exit, output, error) = await CliRunner.RunAsync("participants", "validate", "--registry", path, "--instruments-dir", instruments);
+
+        Assert.Equal(1, exit);
+        Assert.Contains($"{path}: exercise/week8: $.outcomeSchedules.exercise[2].instruments[1]: expected an instrument of the instruments folder (peg-3, psfs), found 'eq-5d'", error, StringComparison.Ordinal);
+        // who-5 is missing from this folder, so every time point that asks for it is named too.
+        Assert.Contains($"{path}: usual_care/followup: $.outcomeSchedules.usual_care[2].instruments[2]: expected an instrument of the instruments folder (peg-3, psfs), found 'who-5'", error, StringComparison.Ordinal);
+        Assert.Contains("9 problem(s)", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Validate_RegistryFromConfiguration_IsUsedWithoutOption()
     {
         var config = Path.Combine(_directory, "config.json");

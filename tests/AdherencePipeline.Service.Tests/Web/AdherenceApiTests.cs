@@ -22,6 +22,7 @@ public sealed class AdherenceApiTests : IClassFixture<WebServer>
         { "GET", "/api/participants/P002/pain.csv" },
         { "GET", "/api/participants/P002/activity" },
         { "GET", "/api/participants/P002/activity.csv" },
+        { "GET", "/api/participants/P002/outcomes" },
     };
 
     public static TheoryData<string, string> EveryProtectedEndpoint
@@ -31,6 +32,8 @@ public sealed class AdherenceApiTests : IClassFixture<WebServer>
             var data = ResearcherEndpoints;
             data.Add("GET", "/api/participants/P002/summary");
             data.Add("POST", "/api/participants/P002/pain");
+            data.Add("GET", "/api/participants/P002/questionnaires");
+            data.Add("POST", "/api/participants/P002/questionnaires/baseline/peg-3");
             data.Add("POST", "/api/sign-out");
             return data;
         }
@@ -319,6 +322,8 @@ public sealed class AdherenceApiTests : IClassFixture<WebServer>
         Assert.True(paths.TryGetProperty("/api/participants/{participant}/pain", out var pain));
         Assert.True(pain.TryGetProperty("post", out _));
         Assert.True(paths.TryGetProperty("/api/cohort", out _));
+        Assert.True(paths.TryGetProperty("/api/participants/{participant}/questionnaires/{timePoint}/{instrument}", out var questionnaire));
+        Assert.True(questionnaire.TryGetProperty("post", out _));
     }
 
     private static async Task<string> AntiforgeryTokenAsync(HttpClient client, string page)

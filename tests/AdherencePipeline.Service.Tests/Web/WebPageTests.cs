@@ -1,3 +1,6 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 
 namespace AdherencePipeline.Service.Tests.Web;
@@ -93,6 +96,36 @@ public sealed class WebPageTests : IClassFixture<WebServer>, IAsyncLifetime
         await Shot(researcher, "researcher-participant-desktop");
         await researcher.SetViewportSizeAsync(Phone.Width, Phone.Height);
         await Shot(researcher, "researcher-participant-phone");
+    }
+
+    [Fact]
+    public async Task ParticipantFillsInADueQuestionnaire_ItIsStoredAndNoLongerOffered()
+    {
+        var page = await NewPageAsync(Phone);
+        await page.GotoAsync(new Uri(_server.Url, "/sign-in").ToString());
+        await SignInAsParticipantAsync(page, WebServer.P002Code);
+        var due = page.Locator("section.questionnaires li[data-instrument='psfs']");
+        await Assertions.Expect(due).ToContainTextAsync("baseline, overdue since 6 Mar 2026");
+        await Shot(page, "questionnaires-due-phone");
+
+        await due.GetByRole(AriaRole.Link).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Patient-Specific Functional Scale" })).ToBeVisibleAsync();
+        await page.Locator("#name-activity1").FillAsync("Gardening");
+        await page.Locator("#item-activity1 label").Filter(new() { HasTextRegex = new Regex("^6$") }).ClickAsync();
+        await page.Locator("#name-activity2").FillAsync("Climbing stairs");
+        await page.Locator("#item-activity2 label").Filter(new() { HasTextRegex = new Regex("^4$") }).ClickAsync();
+        await Shot(page, "questionnaire-psfs-phone");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send my answers" }).ClickAsync();
+
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Thank you — your questionnaire is stored.");
+        await Assertions.Expect(page.Locator("section.questionnaires li[data-instrument='psfs']")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("section.questionnaires li[data-instrument='peg-3']")).ToHaveCountAsync(1);
+        await Shot(page, "questionnaire-stored-phone");
+        using var researcher = _server.Researcher();
+        var stored = await researcher.GetFromJsonAsync<JsonElement>("/api/participants/P002/outcomes");
+        var psfs = stored.EnumerateArray().Single(r => r.GetProperty("instrument").GetString() == "psfs");
+        Assert.Equal(5.0, psfs.GetProperty("scores")[0].GetProperty("value").GetDouble());
+        Assert.Equal(6, psfs.GetProperty("answers").GetProperty("activity1").GetInt32());
     }
 
     [Fact]

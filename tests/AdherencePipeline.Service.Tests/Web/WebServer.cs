@@ -38,6 +38,12 @@ public sealed class WebServer : IAsyncLifetime
     /// <summary>The influxd the seeded server reads.</summary>
     public Uri InfluxUrl => _influx!.Url;
 
+    /// <summary>The influxd itself, to create further databases.</summary>
+    public InfluxServer Influx => _influx!;
+
+    /// <summary>The seeded database.</summary>
+    public string Database { get; private set; } = "";
+
     /// <summary>The seeded server's base address.</summary>
     public Uri Url { get; private set; } = null!;
 
@@ -47,7 +53,7 @@ public sealed class WebServer : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _influx = await InfluxServer.StartAsync();
-        var database = InfluxServer.NewDatabaseName("web");
+        var database = Database = InfluxServer.NewDatabaseName("web");
         var config = Path.Combine(_spool, "config.json");
         await File.WriteAllTextAsync(config, $$"""{ "Influx": { "Writer": { "SpoolDirectory": "{{_spool}}" } } }""");
         string[] common = ["--url", _influx.Url.ToString(), "--database", database, "--registry", ParticipantsCommandTests.ExampleRegistry, "--config", config];
@@ -59,7 +65,7 @@ public sealed class WebServer : IAsyncLifetime
     }
 
     /// <summary>Starts another server with the same secrets against any InfluxDB URL (e.g. one that is down) and returns its address.</summary>
-    public async Task<Uri> StartAsync(Uri influx, string database, int signInAttemptsPerMinute)
+    public async Task<Uri> StartAsync(Uri influx, string database, int signInAttemptsPerMinute, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -74,6 +80,11 @@ public sealed class WebServer : IAsyncLifetime
             ["Web:SecureCookies"] = "false",
             ["Web:SignInAttemptsPerMinute"] = signInAttemptsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+
         builder.Services.AddSingleton<TimeProvider>(Clock);
         builder.Services.AddAdherenceWeb(builder.Configuration);
         var app = builder.Build();

@@ -143,6 +143,42 @@ public sealed class InstrumentScoringTests
         Assert.Contains(expected, errors);
     }
 
+    [Fact]
+    public void AnswersByItem_Invalid_AreRejectedEachWithItsItemInItemOrder()
+    {
+        var typed = new Dictionary<string, string?> { ["activity"] = "eight", ["pain"] = "11", ["enjoyment"] = "4", ["mood"] = "3" };
+
+        var answers = InstrumentAnswers.TryParseItems(TestInstruments.Load("peg-3"), typed, out var errors);
+
+        Assert.Null(answers);
+        Assert.Equal(
+            [
+                new AnswerError("pain", "peg-3.pain: expected an integer from 0 to 10, found 11"),
+                new AnswerError("activity", "peg-3.activity: expected an integer from 0 to 10, found 'eight'"),
+                new AnswerError("mood", "peg-3: 'mood' is not an item; the items are pain, enjoyment, activity"),
+            ],
+            errors);
+    }
+
+    [Fact]
+    public void AnswersByItem_EmptyOrDash_IsUnanswered()
+    {
+        var typed = new Dictionary<string, string?> { ["activity1"] = " 7 ", ["activity2"] = "", ["activity3"] = "-", ["activity4"] = null };
+
+        var answers = InstrumentAnswers.TryParseItems(TestInstruments.Load("psfs"), typed, out var errors);
+
+        Assert.Empty(errors);
+        Assert.Equal([7, null, null, null, null], answers!.Items.Select(i => i.Answer));
+        Assert.Equal(7, answers.Score()[0].Value);
+    }
+
+    [Fact]
+    public void Psfs_Items_AreNamedByTheRespondent_OthersNot()
+    {
+        Assert.All(TestInstruments.Load("psfs").Items, i => Assert.True(i.NamedByRespondent));
+        Assert.All(TestInstruments.Load("peg-3").Items, i => Assert.False(i.NamedByRespondent));
+    }
+
     [Theory]
     [InlineData("{ \"id\": \"energy\", \"text\": \"Energetic\" }", "{ \"id\": \"energy\", \"text\": \"Energetic\", \"response\": { \"min\": 5, \"max\": 1 } }",
         "energy", "$.items[2].response.max", "expected a value above min (5), found 1")]

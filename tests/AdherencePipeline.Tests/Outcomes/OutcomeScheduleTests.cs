@@ -25,6 +25,20 @@ public sealed class OutcomeScheduleTests
         Assert.Empty(TestRegistry.ErrorsAfter(r => r.Remove("outcomeSchedules")));
     }
 
+    [Fact]
+    public void Registry_ScheduleNamesAnUnknownInstrument_IsRejectedWithTimePointAndPath()
+    {
+        var json = TestRegistry.ExampleJson();
+        json["outcomeSchedules"]!["exercise"]![1]!["instruments"]![2] = "eq-5d";
+
+        var registry = ParticipantRegistryLoader.TryParse(json.ToJsonString(), "registry.json", out var errors, knownInstrumentIds: ["peg-3", "psfs", "who-5"]);
+
+        Assert.Null(registry);
+        Assert.Equal(
+            [new RegistryError("registry.json", "exercise/week4", "$.outcomeSchedules.exercise[1].instruments[2]", "expected an instrument of the instruments folder (peg-3, psfs, who-5), found 'eq-5d'")],
+            errors);
+    }
+
     [Theory]
     [InlineData("unknown arm", "$.outcomeSchedules.walking", "expected one of the arms declared at $.arms")]
     [InlineData("weeks out of order", "$.outcomeSchedules.exercise[2].week", "expected weeks in increasing order")]
