@@ -1,3 +1,4 @@
+using System.Reactive.Linq;
 using AdherencePipeline.BlueZ;
 using AdherencePipeline.Pipeline;
 using AdherencePipeline.Recordings;
@@ -142,12 +143,21 @@ public sealed class AdherenceWorkerTests : IClassFixture<InfluxServerFixture>, I
 
         await RunAsync(database, Start, async (time, transport) =>
         {
-            // The first two start sequences are refused; the back-off (1 s, then up to 2 s) runs on the fake clock.
+            // The first two start sequences are refused; the back-off runs on the fake clock. The wait the
+            // transport chose is read from its event, not from the clock: the clock keeps moving while the
+            // real D-Bus round trips of the reconnect take their (load-dependent) time.
+            var failures = new System.Collections.Concurrent.ConcurrentQueue<BleDeviceAttemptFailed>();
+            using var watch = transport.Events.OfType<BleDeviceAttemptFailed>().Subscribe(failures.Enqueue);
             await Eventually.TrueAsync(() => Bench.BlueZ.Writes.Count(w => w.Refused) == 1, TimeSpan.FromSeconds(10), "the first refused write");
             await AdvanceUntilAsync(time, () => Bench.BlueZ.Writes.Count(w => w.Refused) == 2, "the second refused write");
             var secondAt = time.GetUtcNow();
+            await Eventually.TrueAsync(() => failures.Any(f => f.TimestampUnixNs >= Point.ToTimestampNs(secondAt - TimeSpan.FromMilliseconds(500))), TimeSpan.FromSeconds(10), "the second refusal's event");
+            var retryIn = failures.Last().RetryIn;
+            Assert.InRange(retryIn, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
+            var connects = Bench.BlueZ.ConnectCalls(WorkerBench.Strap);
+            await AdvanceUntilAsync(time, () => Bench.BlueZ.ConnectCalls(WorkerBench.Strap) > connects || Bench.BlueZ.Writes.Count(w => w.Address == WorkerBench.Strap) > 2, "the retry after the back-off");
+            Assert.True(time.GetUtcNow() - secondAt >= retryIn - TimeSpan.FromMilliseconds(100), $"retried after {time.GetUtcNow() - secondAt}, before the back-off of {retryIn}");
             await AdvanceUntilAsync(time, () => Status(transport).Connected, "the connection after the retries");
-            Assert.InRange(time.GetUtcNow() - secondAt, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(2.2));
             Assert.Equal(1, transport.IgnoredDevices);
             var from = Enumerable.Range(0, notifications.Count).First(i => Start + notifications[i].Offset >= time.GetUtcNow());
             return await StreamAsync(time, transport, notifications, from, Math.Min(notifications.Count, from + 200));
