@@ -59,7 +59,7 @@ internal static class MonitoringRegistration
         services.Remove(registered);
         services.Add(ServiceDescriptor.Describe(
             typeof(IInfluxWriteEndpoint),
-            sp => new MeasuredWriteEndpoint(Create(sp, registered), sp.GetRequiredService<WorkerMetrics>(), sp.GetRequiredService<TimeProvider>()),
+            sp => new MeasuredWriteEndpoint(Create(sp, registered), sp.GetRequiredService<WorkerMetrics>()),
             registered.Lifetime));
     }
 

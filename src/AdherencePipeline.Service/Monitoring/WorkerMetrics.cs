@@ -249,9 +249,10 @@ internal sealed record LastWrite(DateTimeOffset At, WriteOutcomeKind Kind, int? 
 
 /// <summary>
 /// The storage write endpoint with each request measured into <see cref="WorkerMetrics"/> (duration,
-/// outcome, failed points); the writer above it and the endpoint below it are unchanged.
+/// outcome, failed points); the writer above it and the endpoint below it are unchanged. Durations are
+/// taken on the monotonic system clock, whatever clock the service's timers run on.
 /// </summary>
-internal sealed class MeasuredWriteEndpoint(IInfluxWriteEndpoint inner, WorkerMetrics metrics, TimeProvider time) : IInfluxWriteEndpoint
+internal sealed class MeasuredWriteEndpoint(IInfluxWriteEndpoint inner, WorkerMetrics metrics) : IInfluxWriteEndpoint
 {
     /// <inheritdoc />
     public string Description => inner.Description;
@@ -259,9 +260,9 @@ internal sealed class MeasuredWriteEndpoint(IInfluxWriteEndpoint inner, WorkerMe
     /// <inheritdoc />
     public async Task<WriteOutcome> WriteAsync(ReadOnlyMemory<byte> lines, CancellationToken cancellationToken)
     {
-        var started = time.GetTimestamp();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var outcome = await inner.WriteAsync(lines, cancellationToken).ConfigureAwait(false);
-        metrics.WriteCompleted(outcome, time.GetElapsedTime(started), lines.Span);
+        metrics.WriteCompleted(outcome, System.Diagnostics.Stopwatch.GetElapsedTime(started), lines.Span);
         return outcome;
     }
 }
