@@ -11,12 +11,12 @@ internal sealed class MonitoringOptions
 
     /// <summary>
     /// <c>;</c>-separated URLs to listen on for the monitoring endpoints, apart from the web UI's <c>Web:Urls</c>;
-    /// empty turns them off. Port 0 picks a free port.
+    /// empty (or null in a JSON file) turns them off. Port 0 picks a free port.
     /// </summary>
-    public string Urls { get; set; } = DefaultUrls;
+    public string? Urls { get; set; } = DefaultUrls;
 
     /// <summary>The URLs, split; empty when monitoring is off.</summary>
-    public IReadOnlyList<string> UrlList => Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    public IReadOnlyList<string> UrlList => (Urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>Every problem with these options, each naming its key; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
