@@ -141,6 +141,25 @@ public sealed class WorkerMonitoringTests : IClassFixture<InfluxServerFixture>, 
     }
 
     [Fact]
+    public async Task Start_MonitoringPortTaken_FailsNamingMonitoringUrls()
+    {
+        Bench.AddPolar(WorkerBench.Strap);
+        using var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var urls = $"http://127.0.0.1:{((IPEndPoint)taken.LocalEndpoint).Port}";
+        var time = new FakeTimeProvider(Start);
+        var configuration = WorkerBench.Configuration(Bench.Settings(_server.Url, InfluxServer.NewDatabaseName("taken"), Bench.Registry(DateOnly.FromDateTime(Start.UtcDateTime.AddDays(-2))),
+            ("Monitoring:Urls", urls)));
+        var setup = WorkerSetup.Check(configuration, time.GetUtcNow(), out var problems);
+        Assert.True(setup is not null, string.Join(Environment.NewLine, problems));
+        using var host = WorkerHost.Build(configuration, setup, time, logging: _ => { });
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
+
+        Assert.StartsWith($"Monitoring:Urls: cannot listen on {urls}: ", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Status_NothingListening_ExitsTwoAndSaysSo()
     {
         var nobody = new Uri($"http://127.0.0.1:{FreePort()}/");
