@@ -22,6 +22,7 @@ internal static class AdherenceCli
         root.Subcommands.Add(ModelCommand.Create());
         root.Subcommands.Add(DevicesCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(WebCommand.Create());
         root.Subcommands.Add(OutcomesCommand.Create());

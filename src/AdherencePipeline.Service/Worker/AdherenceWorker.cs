@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using AdherencePipeline.Adherence;
 using AdherencePipeline.BlueZ;
 using AdherencePipeline.Pipeline;
+using AdherencePipeline.Service.Monitoring;
 using AdherencePipeline.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -24,6 +25,7 @@ internal sealed class AdherenceWorker : IHostedService, IAsyncDisposable
     private readonly InfluxQueryClient _query;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly WorkerMetrics _metrics;
     private readonly Dictionary<string, string> _participantOf;
     private readonly Channel<BleDeviceStatus> _statuses = Channel.CreateUnbounded<BleDeviceStatus>(new UnboundedChannelOptions { SingleReader = true });
     private readonly List<Task> _pipelines = [];
@@ -35,7 +37,7 @@ internal sealed class AdherenceWorker : IHostedService, IAsyncDisposable
     private long _points;
     private int _disposed;
 
-    public AdherenceWorker(WorkerSetup setup, BlueZTransport transport, InfluxLineWriter writer, InfluxQueryClient query, TimeProvider time, ILogger<AdherenceWorker> logger)
+    public AdherenceWorker(WorkerSetup setup, BlueZTransport transport, InfluxLineWriter writer, InfluxQueryClient query, TimeProvider time, ILogger<AdherenceWorker> logger, WorkerMetrics metrics)
     {
         _setup = setup;
         _transport = transport;
@@ -43,6 +45,7 @@ internal sealed class AdherenceWorker : IHostedService, IAsyncDisposable
         _query = query;
         _time = time;
         _logger = logger;
+        _metrics = metrics;
         _participantOf = setup.Devices.ToDictionary(d => d.Address, d => d.Participant.Id, StringComparer.Ordinal);
     }
 
@@ -60,7 +63,7 @@ internal sealed class AdherenceWorker : IHostedService, IAsyncDisposable
         {
             var participant = devices.First().Participant;
             var prior = await ReadBackAsync(participant, cancellationToken);
-            var merged = devices.Select(d => data.DecodeDevice(d.Profile, d.Address)).Merge();
+            var merged = devices.Select(d => data.DecodeDevice(d.Profile, d.Address, _metrics)).Merge();
             var options = new ParticipantPipelineOptions
             {
                 Participant = participant.Id,
@@ -69,6 +72,7 @@ internal sealed class AdherenceWorker : IHostedService, IAsyncDisposable
                 PriorSessions = prior,
             };
             var stored = merged.Process(options)
+                .Do(_metrics.Observe)
                 .Store(_writer)
                 .Do(e => Interlocked.Add(ref _points, PipelinePoints.IsStored(e) ? 1 : 0));
             _pipelines.Add(Observe(participant.Id, stored.DefaultIfEmpty().LastAsync().ToTask(CancellationToken.None)));

@@ -1,4 +1,5 @@
 using AdherencePipeline.BlueZ;
+using AdherencePipeline.Service.Monitoring;
 using AdherencePipeline.Service.Storage;
 using AdherencePipeline.Service.Web;
 using AdherencePipeline.Storage;
@@ -72,6 +73,8 @@ internal static class WorkerHost
             setup.Devices.ToDictionary(d => d.Address, d => d.Profile.Id, StringComparer.Ordinal),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<BlueZTransport>>()));
+        // Before the worker, so /healthz and /readyz answer while it starts (docs/operations.md#monitoring).
+        builder.Services.AddWorkerMonitoring(configuration);
         builder.Services.AddSingleton<AdherenceWorker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AdherenceWorker>());
         if (webBuilder is null)

@@ -4,6 +4,7 @@ using AdherencePipeline.Adherence;
 using AdherencePipeline.BlueZ;
 using AdherencePipeline.Sensors;
 using AdherencePipeline.Service.Commands;
+using AdherencePipeline.Service.Monitoring;
 using AdherencePipeline.Storage;
 using Microsoft.Extensions.Configuration;
 
@@ -49,6 +50,7 @@ internal sealed record WorkerSetup(
         }
 
         CheckInflux(configuration, errors);
+        errors.AddRange(Bind<MonitoringOptions>(configuration, MonitoringOptions.SectionName, errors)?.Validate() ?? []);
 
         var profilesDirectory = configuration[SensorProfiles.DirectoryKey] is { Length: > 0 } configured
             ? Path.GetFullPath(configured)

@@ -3,6 +3,7 @@ using System.Reactive.Linq;
 using AdherencePipeline.BlueZ;
 using AdherencePipeline.Pipeline;
 using AdherencePipeline.Sensors;
+using AdherencePipeline.Service.Monitoring;
 
 namespace AdherencePipeline.Service.Worker;
 
@@ -13,9 +14,10 @@ internal static class WorkerStages
     /// Decodes the frames of the device at <paramref name="address"/> and turns its disconnect markers into
     /// <see cref="DeviceDisconnected"/> gap data, in the order the transport queued them. A gap runs from the
     /// last frame before the disconnect to the first frame after the reconnect (the analyser's gap end), so it
-    /// is emitted when that frame arrives, or when the stream completes during the outage.
+    /// is emitted when that frame arrives, or when the stream completes during the outage. Each frame's
+    /// result is counted in <paramref name="metrics"/>, which also logs faults at a bounded rate.
     /// </summary>
-    public static IObservable<DeviceData> DecodeDevice(this IObservable<BleData> data, FirmwareProfile profile, string address)
+    public static IObservable<DeviceData> DecodeDevice(this IObservable<BleData> data, FirmwareProfile profile, string address, WorkerMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(profile);
@@ -46,7 +48,9 @@ internal static class WorkerStages
                             outage = null;
                         }
 
+                        var decodedFrom = output.Count;
                         decoder.Decode(item.Frame, output);
+                        metrics?.Decoded(decoder, output, decodedFrom);
                     }
 
                     foreach (var d in output)

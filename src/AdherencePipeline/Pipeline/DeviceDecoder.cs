@@ -50,6 +50,9 @@ public sealed class DeviceDecoder : IDisposable
     /// <summary>Notifications that could not be decoded.</summary>
     public long Faults { get; private set; }
 
+    /// <summary>The fault of the last notification that could not be decoded (its kind, field and offset), for counting by kind.</summary>
+    public DecodeFault LastFault { get; private set; }
+
     /// <summary>The clock alignment of this device's sensor clock.</summary>
     public ClockAligner Clock => _clock;
 
@@ -62,6 +65,7 @@ public sealed class DeviceDecoder : IDisposable
         if (!result.IsSuccess)
         {
             Faults++;
+            LastFault = result.Fault;
             output.Add(new DeviceFault(DeviceAddress, DeviceModel, frame.ReceivedUnixNs, result.Fault.ToString()));
             return;
         }

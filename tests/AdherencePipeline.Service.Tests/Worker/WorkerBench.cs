@@ -98,6 +98,8 @@ internal sealed class WorkerBench : IAsyncDisposable
             ["Sensors:ProfilesDirectory"] = Path.Combine(Repository, "firmware-profiles"),
             ["Activity:ModelPath"] = Path.Combine(Repository, "data", "models", "activity.zip"),
             ["Worker:StatusInterval"] = "00:01:00",
+            // A free port for /healthz, /readyz and /metrics, so hosts in parallel tests never collide.
+            ["Monitoring:Urls"] = "http://127.0.0.1:0",
         };
         foreach (var (key, value) in overrides)
         {
