@@ -1,3 +1,4 @@
+using AdherencePipeline.Activity;
 using AdherencePipeline.BlueZ;
 using AdherencePipeline.Service.Storage;
 using AdherencePipeline.Service.Web;
@@ -72,6 +73,7 @@ internal static class WorkerHost
             setup.Devices.ToDictionary(d => d.Address, d => d.Profile.Id, StringComparer.Ordinal),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<BlueZTransport>>()));
+        builder.Services.AddSingleton(sp => new ActivityModelSource(WorkerSetup.ModelPath(configuration), setup.Model, sp.GetRequiredService<ILogger<ActivityModelSource>>()));
         builder.Services.AddSingleton<AdherenceWorker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AdherenceWorker>());
         if (webBuilder is null)

@@ -15,7 +15,8 @@ internal static class WorkerStages
     /// last frame before the disconnect to the first frame after the reconnect (the analyser's gap end), so it
     /// is emitted when that frame arrives, or when the stream completes during the outage.
     /// </summary>
-    public static IObservable<DeviceData> DecodeDevice(this IObservable<BleData> data, FirmwareProfile profile, string address)
+    /// <remarks>With <paramref name="counters"/>, the device's undecodable frames and sensor-clock resets are counted there.</remarks>
+    public static IObservable<DeviceData> DecodeDevice(this IObservable<BleData> data, FirmwareProfile profile, string address, DeviceFaultCounters? counters = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(profile);
@@ -47,6 +48,7 @@ internal static class WorkerStages
                         }
 
                         decoder.Decode(item.Frame, output);
+                        counters?.Set(address, decoder.Faults, decoder.Clock.Resets);
                     }
 
                     foreach (var d in output)
