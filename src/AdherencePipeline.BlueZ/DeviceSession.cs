@@ -56,6 +56,7 @@ internal sealed class DeviceSession
         var battery = Volatile.Read(ref _battery);
         return new BleDeviceStatus(Address, Profile.Id, _transport.NowUnixNs(), _connected, _rssiDbm, battery < 0 ? null : (byte)battery, Interlocked.Read(ref _frames), Volatile.Read(ref _connections), Interlocked.Read(ref _dropped))
         {
+            Queued = Math.Max(0, Volatile.Read(ref _queued)),
             QueuedPeak = Volatile.Read(ref _queuedPeak),
         };
     }

@@ -34,7 +34,7 @@ internal sealed class AdherenceWorker : IHostedService, IAsyncDisposable
     private readonly Channel<BleDeviceStatus> _statuses = Channel.CreateUnbounded<BleDeviceStatus>(new UnboundedChannelOptions { SingleReader = true });
     private readonly List<Task> _pipelines = [];
     private readonly List<SessionJournal> _journals = [];
-    private readonly DeviceFaultCounters _faults = new();
+    private readonly DeviceFaultCounters _faults;
     private readonly CancellationTokenSource _statusStop = new();
     private IDisposable? _connection;
     private IDisposable? _statusSubscription;
@@ -43,8 +43,9 @@ internal sealed class AdherenceWorker : IHostedService, IAsyncDisposable
     private long _points;
     private int _disposed;
 
-    public AdherenceWorker(WorkerSetup setup, BlueZTransport transport, InfluxLineWriter writer, InfluxQueryClient query, ActivityModelSource models, TimeProvider time, ILogger<AdherenceWorker> logger)
+    public AdherenceWorker(WorkerSetup setup, BlueZTransport transport, InfluxLineWriter writer, InfluxQueryClient query, ActivityModelSource models, DeviceFaultCounters faults, TimeProvider time, ILogger<AdherenceWorker> logger)
     {
+        _faults = faults;
         _setup = setup;
         _transport = transport;
         _writer = writer;

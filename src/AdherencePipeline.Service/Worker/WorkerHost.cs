@@ -74,6 +74,7 @@ internal static class WorkerHost
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<BlueZTransport>>()));
         builder.Services.AddSingleton(sp => new ActivityModelSource(WorkerSetup.ModelPath(configuration), setup.Model, sp.GetRequiredService<ILogger<ActivityModelSource>>()));
+        builder.Services.AddSingleton<DeviceFaultCounters>();
         builder.Services.AddSingleton<AdherenceWorker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AdherenceWorker>());
         if (webBuilder is null)
