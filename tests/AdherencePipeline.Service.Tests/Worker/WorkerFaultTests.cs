@@ -25,9 +25,14 @@ public sealed class WorkerFaultTests : IClassFixture<InfluxServerFixture>, IAsyn
     private static readonly TimeSpan Length = TimeSpan.FromSeconds(240);
     private static readonly string[] Measurements = ["motion", "heart_rate", "gap", "activity", "bout", "session", "adherence"];
     private readonly InfluxServer _server;
+    private readonly Xunit.Abstractions.ITestOutputHelper _output;
     private WorkerBench? _bench;
 
-    public WorkerFaultTests(InfluxServerFixture fixture) => _server = fixture.Server;
+    public WorkerFaultTests(InfluxServerFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
+    {
+        _server = fixture.Server;
+        _output = output;
+    }
 
     private WorkerBench Bench => _bench!;
 
@@ -72,6 +77,11 @@ public sealed class WorkerFaultTests : IClassFixture<InfluxServerFixture>, IAsyn
             afterGarbage = Status(transport, Bad);
             faultsAfterGarbage = counters.Get(Bad);
         });
+
+        foreach (var s in transport.GetStatus())
+        {
+            _output.WriteLine($"{s.DeviceAddress}: {s.FramesReceived} frames, {s.FramesDropped} dropped, queue peak {s.QueuedPeak} of a share of {transport.DeviceShare}, faults {counters.Get(s.DeviceAddress)}");
+        }
 
         // Bounded memory: neither device ever held more than its share of the queue; a drop is counted, never silent.
         foreach (var device in new[] { WorkerBench.Strap, Bad })
