@@ -22,13 +22,15 @@ namespace AdherencePipeline.Service.Worker;
 /// </summary>
 internal sealed class AdherenceWorker : IHostedService, IAsyncDisposable
 {
+    /// <summary>How long a start waits for the spool of an earlier run to be delivered before reading sessions back.</summary>
+    private static readonly TimeSpan SpoolDeliveryTimeout = TimeSpan.FromSeconds(10);
+
     private readonly WorkerSetup _setup;
     private readonly BlueZTransport _transport;
     private readonly InfluxLineWriter _writer;
     private readonly InfluxQueryClient _query;
     private readonly ActivityModelSource _models;
     private readonly TimeProvider _time;
-    private static readonly TimeSpan SpoolDeliveryTimeout = TimeSpan.FromSeconds(10);
     private readonly ILogger _logger;
     private readonly Dictionary<string, string> _participantOf;
     private readonly Channel<BleDeviceStatus> _statuses = Channel.CreateUnbounded<BleDeviceStatus>(new UnboundedChannelOptions { SingleReader = true });
@@ -45,12 +47,12 @@ internal sealed class AdherenceWorker : IHostedService, IAsyncDisposable
 
     public AdherenceWorker(WorkerSetup setup, BlueZTransport transport, InfluxLineWriter writer, InfluxQueryClient query, ActivityModelSource models, DeviceFaultCounters faults, TimeProvider time, ILogger<AdherenceWorker> logger)
     {
-        _faults = faults;
         _setup = setup;
         _transport = transport;
         _writer = writer;
         _query = query;
         _models = models;
+        _faults = faults;
         _time = time;
         _logger = logger;
         _participantOf = setup.Devices.ToDictionary(d => d.Address, d => d.Participant.Id, StringComparer.Ordinal);
