@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using AdherencePipeline.BlueZ;
-using AdherencePipeline.Recordings;
 using AdherencePipeline.Pipeline;
+using AdherencePipeline.Recordings;
 using AdherencePipeline.Sensors;
 using AdherencePipeline.Service.Worker;
 using AdherencePipeline.Storage;
