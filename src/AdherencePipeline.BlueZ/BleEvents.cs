@@ -63,7 +63,14 @@ public sealed record BleDeviceStatusChanged(BleDeviceStatus Status)
 /// <param name="FramesReceived">Notifications received since the transport started.</param>
 /// <param name="Connections">Connections made since the transport started.</param>
 /// <param name="FramesDropped">This device's frames dropped because its share of the transport's buffer was full.</param>
-public sealed record BleDeviceStatus(string DeviceAddress, string ProfileId, long TimestampUnixNs, bool Connected, short? RssiDbm, byte? BatteryPercent, long FramesReceived, int Connections, long FramesDropped = 0);
+public sealed record BleDeviceStatus(string DeviceAddress, string ProfileId, long TimestampUnixNs, bool Connected, short? RssiDbm, byte? BatteryPercent, long FramesReceived, int Connections, long FramesDropped = 0)
+{
+    /// <summary>This device's frames waiting in the transport's queue now.</summary>
+    public int Queued { get; init; }
+
+    /// <summary>The most of this device's frames that waited in the transport's queue at once; never more than its share.</summary>
+    public int QueuedPeak { get; init; }
+}
 
 /// <summary>
 /// One item of the transport's data stream: a notification, or the marker of a disconnect. Both travel

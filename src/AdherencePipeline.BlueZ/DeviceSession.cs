@@ -25,6 +25,7 @@ internal sealed class DeviceSession
     private long _lastFrameUnixNs;
     private int _connections;
     private int _queued;
+    private int _queuedPeak;
     private long _dropped;
 
     public DeviceSession(BlueZTransport transport, string address, FirmwareProfile profile, RetryBackoff backoff)
@@ -53,14 +54,25 @@ internal sealed class DeviceSession
     public BleDeviceStatus Status()
     {
         var battery = Volatile.Read(ref _battery);
-        return new BleDeviceStatus(Address, Profile.Id, _transport.NowUnixNs(), _connected, _rssiDbm, battery < 0 ? null : (byte)battery, Interlocked.Read(ref _frames), Volatile.Read(ref _connections), Interlocked.Read(ref _dropped));
+        return new BleDeviceStatus(Address, Profile.Id, _transport.NowUnixNs(), _connected, _rssiDbm, battery < 0 ? null : (byte)battery, Interlocked.Read(ref _frames), Volatile.Read(ref _connections), Interlocked.Read(ref _dropped))
+        {
+            Queued = Math.Max(0, Volatile.Read(ref _queued)),
+            QueuedPeak = Volatile.Read(ref _queuedPeak),
+        };
     }
 
     /// <summary>Takes a place in the queue if fewer than <paramref name="share"/> of this device's frames wait there; a refusal is counted as a drop.</summary>
     public bool TryEnqueue(int share)
     {
-        if (Interlocked.Increment(ref _queued) <= share)
+        var queued = Interlocked.Increment(ref _queued);
+        if (queued <= share)
         {
+            var peak = Volatile.Read(ref _queuedPeak);
+            while (queued > peak && Interlocked.CompareExchange(ref _queuedPeak, queued, peak) != peak)
+            {
+                peak = Volatile.Read(ref _queuedPeak);
+            }
+
             return true;
         }
 

@@ -16,7 +16,9 @@ public sealed record FakeWrite(string Address, Guid Characteristic, byte[] Value
 /// Adapter1 at <c>/org/bluez/hci0</c>, Device1 objects that appear when discovery starts, and GATT
 /// services/characteristics that appear on Connect. Characteristics emit PropertiesChanged on
 /// <c>Value</c> only while notifying, as BlueZ does; the test drives notifications, link loss and
-/// refused writes, and reads back what the client called.
+/// refused writes, and reads back what the client called. As BlueZ, it ends a client's notification
+/// sessions when that client leaves the bus (a killed service), so a new client must StartNotify again;
+/// the link itself stays up.
 /// </summary>
 public sealed class FakeBlueZ : IPathMethodHandler, IDisposable
 {
@@ -28,6 +30,8 @@ public sealed class FakeBlueZ : IPathMethodHandler, IDisposable
     private readonly List<FakeWrite> _writes = [];
     private readonly List<(string Address, Guid Characteristic)> _startNotify = [];
     private readonly Dictionary<string, int> _connects = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _notifyingFor = new(StringComparer.Ordinal);
+    private IDisposable? _clientsWatch;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _discovering;
 
@@ -54,6 +58,23 @@ public sealed class FakeBlueZ : IPathMethodHandler, IDisposable
             },
         };
         connection.AddMethodHandler(fake);
+        fake._clientsWatch = await connection.AddMatchAsync(
+            new MatchRule { Type = MessageType.Signal, Sender = "org.freedesktop.DBus", Interface = "org.freedesktop.DBus", Member = "NameOwnerChanged" },
+            static (m, _) =>
+            {
+                var reader = m.GetBodyReader();
+                return (Name: reader.ReadString(), Old: reader.ReadString(), New: reader.ReadString());
+            },
+            (Notification<(string Name, string Old, string New)> n) =>
+            {
+                if (n.HasValue && n.Value.New.Length == 0 && n.Value.Name.StartsWith(':'))
+                {
+                    fake.ClientLeft(n.Value.Name);
+                }
+            },
+            emitOnCapturedContext: false,
+            flags: ObserverFlags.None,
+            state: null);
         await connection.RequestNameAsync(BlueZNames.Service, RequestNameOptions.Default);
         return fake;
     }
@@ -198,7 +219,27 @@ public sealed class FakeBlueZ : IPathMethodHandler, IDisposable
         return ValueTask.CompletedTask;
     }
 
-    public void Dispose() => _connection.Dispose();
+    public void Dispose()
+    {
+        _clientsWatch?.Dispose();
+        _connection.Dispose();
+    }
+
+    /// <summary>A client left the bus: its notification sessions end, and characteristics nobody else notifies stop.</summary>
+    private void ClientLeft(string client)
+    {
+        lock (_gate)
+        {
+            foreach (var path in _notifyingFor.Where(kv => kv.Value == client).Select(kv => kv.Key).ToList())
+            {
+                _notifyingFor.Remove(path);
+                if (_objects.TryGetValue(path, out var o) && o[BlueZNames.GattCharacteristic]["Notifying"].GetBool())
+                {
+                    SetProperty(path, BlueZNames.GattCharacteristic, "Notifying", false);
+                }
+            }
+        }
+    }
 
     private void HandleAdapter(MethodContext context, string? member)
     {
@@ -311,10 +352,16 @@ public sealed class FakeBlueZ : IPathMethodHandler, IDisposable
         {
             case "StartNotify":
                 _startNotify.Add((device.Address, uuid));
+                if (context.Request.SenderAsString is { } sender)
+                {
+                    _notifyingFor[path] = sender;
+                }
+
                 ReplyEmpty(context);
                 SetProperty(path, BlueZNames.GattCharacteristic, "Notifying", true);
                 break;
             case "StopNotify":
+                _notifyingFor.Remove(path);
                 ReplyEmpty(context);
                 SetProperty(path, BlueZNames.GattCharacteristic, "Notifying", false);
                 break;

@@ -1,6 +1,7 @@
 using System.Reactive.Linq;
 using System.Reactive.Threading.Tasks;
 using System.Threading.Channels;
+using AdherencePipeline.Activity;
 using AdherencePipeline.Adherence;
 using AdherencePipeline.BlueZ;
 using AdherencePipeline.Pipeline;
@@ -16,19 +17,28 @@ namespace AdherencePipeline.Service.Worker;
 /// replay into InfluxDB, plus <c>device_status</c> points at every change and every
 /// <see cref="WorkerOptions.StatusInterval"/>. Stopping runs the devices' stop sequences, lets every
 /// stream complete (closing open seconds, windows, bouts and sessions) and flushes the writer.
+/// Each participant's open bout and session are journalled (<see cref="SessionJournal"/>), so after a
+/// crash the next start rebuilds them, flagged recovered; the model file is watched and a replacement
+/// that cannot be loaded is refused while the model in use stays.
 /// </summary>
 internal sealed class AdherenceWorker : IHostedService, IAsyncDisposable
 {
+    /// <summary>How long a start waits for the spool of an earlier run to be delivered before reading sessions back.</summary>
+    private static readonly TimeSpan SpoolDeliveryTimeout = TimeSpan.FromSeconds(10);
+
     private readonly WorkerSetup _setup;
     private readonly BlueZTransport _transport;
     private readonly InfluxLineWriter _writer;
     private readonly InfluxQueryClient _query;
+    private readonly ActivityModelSource _models;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly WorkerMetrics _metrics;
     private readonly Dictionary<string, string> _participantOf;
     private readonly Channel<BleDeviceStatus> _statuses = Channel.CreateUnbounded<BleDeviceStatus>(new UnboundedChannelOptions { SingleReader = true });
     private readonly List<Task> _pipelines = [];
+    private readonly List<SessionJournal> _journals = [];
+    private readonly DeviceFaultCounters _faults;
     private readonly CancellationTokenSource _statusStop = new();
     private IDisposable? _connection;
     private IDisposable? _statusSubscription;
@@ -37,12 +47,14 @@ internal sealed class AdherenceWorker : IHostedService, IAsyncDisposable
     private long _points;
     private int _disposed;
 
-    public AdherenceWorker(WorkerSetup setup, BlueZTransport transport, InfluxLineWriter writer, InfluxQueryClient query, TimeProvider time, ILogger<AdherenceWorker> logger, WorkerMetrics metrics)
+    public AdherenceWorker(WorkerSetup setup, BlueZTransport transport, InfluxLineWriter writer, InfluxQueryClient query, ActivityModelSource models, DeviceFaultCounters faults, TimeProvider time, ILogger<AdherenceWorker> logger, WorkerMetrics metrics)
     {
         _setup = setup;
         _transport = transport;
         _writer = writer;
         _query = query;
+        _models = models;
+        _faults = faults;
         _time = time;
         _logger = logger;
         _metrics = metrics;
@@ -59,17 +71,30 @@ internal sealed class AdherenceWorker : IHostedService, IAsyncDisposable
     {
         var data = _transport.Data.Publish();
         var participants = _setup.Devices.GroupBy(d => d.Participant.Id, StringComparer.Ordinal).ToList();
+        var startedAt = _time.GetUtcNow();
+        await DeliverSpooledAsync(cancellationToken);
         foreach (var devices in participants)
         {
             var participant = devices.First().Participant;
-            var prior = await ReadBackAsync(participant, cancellationToken);
-            var merged = devices.Select(d => data.DecodeDevice(d.Profile, d.Address, _metrics)).Merge();
+            var journal = SessionJournal.Open(Path.Combine(Path.GetFullPath(_setup.Worker.StateDirectory), $"session-{participant.Id}.journal"));
+            _journals.Add(journal);
+            if (journal.Recovered.Count > 0)
+            {
+                Log.SessionRestored(_logger, participant.Id, journal.Recovered.Count, journal.TornLines);
+            }
+
+            var prior = await ReadBackAsync(participant, journal, cancellationToken);
+            var merged = devices.Select(d => data.DecodeDevice(d.Profile, d.Address, _faults, _metrics)).Merge();
             var options = new ParticipantPipelineOptions
             {
                 Participant = participant.Id,
-                Model = () => _setup.Model,
+                // Read at every window: a model swapped in while running applies from the next window.
+                Model = () => _models.Current,
                 Registration = participant,
                 PriorSessions = prior,
+                Bouts = _setup.Worker.Bouts,
+                Journal = journal,
+                ResumedAt = startedAt,
             };
             var stored = merged.Process(options)
                 .Do(_metrics.Observe)
@@ -82,6 +107,7 @@ internal sealed class AdherenceWorker : IHostedService, IAsyncDisposable
         _statusLoop = WriteStatusAsync(_statusStop.Token);
         _statusTimer = _time.CreateTimer(_ => WriteAllStatus(), null, _setup.Worker.StatusInterval, _setup.Worker.StatusInterval);
         _connection = data.Connect();
+        _models.Watch();
         await _transport.StartAsync(cancellationToken);
         WriteAllStatus();
         Log.Started(_logger, participants.Count, _setup.Devices.Count);
@@ -94,6 +120,7 @@ internal sealed class AdherenceWorker : IHostedService, IAsyncDisposable
         // close what is open, so everything received is stored.
         await _transport.StopAsync(cancellationToken);
         await Completion.WaitAsync(cancellationToken);
+        _models.Dispose();
         if (_statusTimer is not null)
         {
             await _statusTimer.DisposeAsync();
@@ -133,7 +160,14 @@ internal sealed class AdherenceWorker : IHostedService, IAsyncDisposable
 
         await _statusStop.CancelAsync();
         _statusStop.Dispose();
+        _models.Dispose();
+        foreach (var journal in _journals)
+        {
+            journal.Dispose();
+        }
     }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     private void WriteAllStatus()
     {
@@ -151,7 +185,7 @@ internal sealed class AdherenceWorker : IHostedService, IAsyncDisposable
             {
                 if (_participantOf.TryGetValue(status.DeviceAddress, out var participant))
                 {
-                    await _writer.WriteAsync(DeviceStatusPoints.ToPoint(status, participant), cancellationToken);
+                    await _writer.WriteAsync(DeviceStatusPoints.ToPoint(status, participant, _faults.Get(status.DeviceAddress)), cancellationToken);
                     Interlocked.Increment(ref _points);
                 }
             }
@@ -179,7 +213,30 @@ internal sealed class AdherenceWorker : IHostedService, IAsyncDisposable
         }
     }
 
-    private async Task<IReadOnlyList<Session>> ReadBackAsync(Participant participant, CancellationToken cancellationToken)
+    /// <summary>
+    /// Gives the writer a bounded time to deliver what an earlier run left in the spool, so the sessions
+    /// read back next include those closed just before a crash.
+    /// </summary>
+    private async Task DeliverSpooledAsync(CancellationToken cancellationToken)
+    {
+        if (_writer.GetStatistics().SpoolBatches == 0)
+        {
+            return;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(SpoolDeliveryTimeout);
+        try
+        {
+            await _writer.FlushAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            Log.SpoolNotDelivered(_logger, _writer.GetStatistics().SpoolBatches, (int)SpoolDeliveryTimeout.TotalSeconds);
+        }
+    }
+
+    private async Task<IReadOnlyList<Session>> ReadBackAsync(Participant participant, SessionJournal journal, CancellationToken cancellationToken)
     {
         var history = _setup.Worker.SessionHistory;
         if (history <= TimeSpan.Zero)
@@ -187,9 +244,16 @@ internal sealed class AdherenceWorker : IHostedService, IAsyncDisposable
             return [];
         }
 
+        var from = _time.GetUtcNow() - history;
+        if (journal.Recovered.Count > 0)
+        {
+            // A session restored from long ago recomputes its own week: read that week's sessions too.
+            from = Min(from, DateTimeOffset.UnixEpoch.AddTicks(journal.Recovered[0].Window.StartNs / 100) - TimeSpan.FromDays(8));
+        }
+
         try
         {
-            var sessions = await StoredSessions.ReadAsync(_query, participant, _time.GetUtcNow() - history, cancellationToken);
+            var sessions = await StoredSessions.ReadAsync(_query, participant, from, cancellationToken);
             Log.SessionsReadBack(_logger, participant.Id, sessions.Count, (int)history.TotalDays);
             return sessions;
         }

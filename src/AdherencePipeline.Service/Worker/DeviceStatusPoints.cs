@@ -9,8 +9,11 @@ internal static class DeviceStatusPoints
     /// <summary>The measurement.</summary>
     public const string Measurement = "device_status";
 
-    /// <summary>The point for <paramref name="status"/> of the device worn by <paramref name="participant"/>.</summary>
-    public static Point ToPoint(BleDeviceStatus status, string participant)
+    /// <summary>
+    /// The point for <paramref name="status"/> of the device worn by <paramref name="participant"/>, with the
+    /// decoder's <paramref name="faults"/> (undecodable frames, sensor-clock resets) since the service started.
+    /// </summary>
+    public static Point ToPoint(BleDeviceStatus status, string participant, (long DecodeFaults, long ClockResets) faults = default)
     {
         ArgumentNullException.ThrowIfNull(status);
         var builder = Point.For(Measurement)
@@ -20,7 +23,9 @@ internal static class DeviceStatusPoints
             .Field("connected", status.Connected)
             .Field("frames", status.FramesReceived)
             .Field("connections", (long)status.Connections)
-            .Field("frames_dropped", status.FramesDropped);
+            .Field("frames_dropped", status.FramesDropped)
+            .Field("decode_faults", faults.DecodeFaults)
+            .Field("clock_resets", faults.ClockResets);
         if (status.RssiDbm is { } rssi)
         {
             builder = builder.Field("rssi_dbm", (long)rssi);

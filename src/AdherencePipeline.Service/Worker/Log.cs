@@ -28,4 +28,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 7307, Level = LogLevel.Error, Message = "A device status point could not be written")]
     public static partial void StatusFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 7308, Level = LogLevel.Warning, Message = "Participant {Participant}: the last run did not stop cleanly; {Windows} journalled window(s) are replayed ({Torn} torn line(s) dropped), and a bout or session they leave open is continued or closed, flagged recovered")]
+    public static partial void SessionRestored(ILogger logger, string participant, int windows, int torn);
+
+    [LoggerMessage(EventId = 7309, Level = LogLevel.Warning, Message = "{Batches} spooled batch(es) of an earlier run were not delivered within {Seconds} s; sessions read back for adherence may miss the latest ones")]
+    public static partial void SpoolNotDelivered(ILogger logger, int batches, int seconds);
 }

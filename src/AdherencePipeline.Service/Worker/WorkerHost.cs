@@ -1,3 +1,4 @@
+using AdherencePipeline.Activity;
 using AdherencePipeline.BlueZ;
 using AdherencePipeline.Service.Monitoring;
 using AdherencePipeline.Service.Storage;
@@ -73,6 +74,8 @@ internal static class WorkerHost
             setup.Devices.ToDictionary(d => d.Address, d => d.Profile.Id, StringComparer.Ordinal),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<BlueZTransport>>()));
+        builder.Services.AddSingleton(sp => new ActivityModelSource(WorkerSetup.ModelPath(configuration), setup.Model, sp.GetRequiredService<ILogger<ActivityModelSource>>()));
+        builder.Services.AddSingleton<DeviceFaultCounters>();
         // Before the worker, so /healthz and /readyz answer while it starts (docs/operations.md#monitoring).
         builder.Services.AddWorkerMonitoring(configuration);
         builder.Services.AddSingleton<AdherenceWorker>();

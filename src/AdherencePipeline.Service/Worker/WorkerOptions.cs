@@ -1,3 +1,5 @@
+using AdherencePipeline.Adherence;
+
 namespace AdherencePipeline.Service.Worker;
 
 /// <summary>Settings of <c>adherence run</c> (configuration section <c>Worker</c>).</summary>
@@ -14,6 +16,19 @@ internal sealed class WorkerOptions
 
     /// <summary>How far back stored sessions are read at start, so a restart mid-week keeps the week's earlier sessions in adherence.</summary>
     public TimeSpan SessionHistory { get; set; } = TimeSpan.FromDays(15);
+
+    /// <summary>
+    /// Folder of the per-participant session journals (docs/operations.md), from which a session left open
+    /// by a crash is rebuilt at the next start; relative paths are taken from the current folder.
+    /// </summary>
+    public string StateDirectory { get; set; } = "state";
+
+    /// <summary>
+    /// The bout and session rules of the live pipeline. The defaults are the documented rules
+    /// (docs/adherence.md), which replay and re-scoring use too; change them only for a study whose
+    /// protocol defines its own.
+    /// </summary>
+    public BoutOptions Bouts { get; set; } = new();
 
     /// <summary>Every problem with these options, each naming its key; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
@@ -32,6 +47,26 @@ internal sealed class WorkerOptions
         if (SessionHistory < TimeSpan.Zero)
         {
             errors.Add($"{SectionName}:{nameof(SessionHistory)}: must not be negative, was {SessionHistory}.");
+        }
+
+        if (string.IsNullOrWhiteSpace(StateDirectory))
+        {
+            errors.Add($"{SectionName}:{nameof(StateDirectory)}: must name a folder.");
+        }
+
+        if (Bouts.MinimumBout <= TimeSpan.Zero)
+        {
+            errors.Add($"{SectionName}:{nameof(Bouts)}:{nameof(BoutOptions.MinimumBout)}: must be positive, was {Bouts.MinimumBout}.");
+        }
+
+        if (Bouts.MaximumInterruption < TimeSpan.Zero)
+        {
+            errors.Add($"{SectionName}:{nameof(Bouts)}:{nameof(BoutOptions.MaximumInterruption)}: must not be negative, was {Bouts.MaximumInterruption}.");
+        }
+
+        if (Bouts.MaximumSessionGap < TimeSpan.Zero)
+        {
+            errors.Add($"{SectionName}:{nameof(Bouts)}:{nameof(BoutOptions.MaximumSessionGap)}: must not be negative, was {Bouts.MaximumSessionGap}.");
         }
 
         return errors;

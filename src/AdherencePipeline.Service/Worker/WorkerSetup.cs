@@ -66,7 +66,12 @@ internal sealed record WorkerSetup(
             errors.AddRange(profileErrors.Select(e => $"{SensorProfiles.DirectoryKey}: {e}"));
         }
 
-        var model = LoadModel(configuration[ModelKey], errors);
+        if (worker is not null)
+        {
+            CheckStateDirectory(worker, errors);
+        }
+
+        var model = LoadModel(ModelPath(configuration), errors);
         var registry = LoadRegistry(configuration[ParticipantRegistryFile.RegistryKey], profiles, errors);
         var devices = registry is null ? [] : BoundOn(registry, profiles, now, errors);
 
@@ -74,6 +79,14 @@ internal sealed record WorkerSetup(
         return errors.Count == 0
             ? new WorkerSetup(registry!, profiles, model!, ble!, worker!, devices)
             : null;
+    }
+
+    /// <summary>The activity model file: <c>Activity:ModelPath</c>, else <c>models/activity.zip</c> beside the executable.</summary>
+    public static string ModelPath(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var configured = configuration[ModelKey];
+        return string.IsNullOrWhiteSpace(configured) ? Path.Combine(AppContext.BaseDirectory, "models", "activity.zip") : Path.GetFullPath(configured);
     }
 
     private static List<BoundDevice> BoundOn(ParticipantRegistry registry, IReadOnlyList<FirmwareProfile> profiles, DateTimeOffset now, List<string> errors)
@@ -121,6 +134,12 @@ internal sealed record WorkerSetup(
     private static ParticipantRegistry? LoadRegistry(string? configured, IReadOnlyList<FirmwareProfile> profiles, List<string> errors)
     {
         var path = Path.GetFullPath(string.IsNullOrWhiteSpace(configured) ? ParticipantRegistryLoader.DefaultFileName : configured);
+        if (Directory.Exists(path))
+        {
+            errors.Add($"{ParticipantRegistryFile.RegistryKey}: the participant registry '{path}' is a folder, not a file.");
+            return null;
+        }
+
         if (!File.Exists(path))
         {
             errors.Add($"{ParticipantRegistryFile.RegistryKey}: the participant registry '{path}' does not exist.");
@@ -132,9 +151,14 @@ internal sealed record WorkerSetup(
         return registry;
     }
 
-    private static ActivityModel? LoadModel(string? configured, List<string> errors)
+    private static ActivityModel? LoadModel(string path, List<string> errors)
     {
-        var path = string.IsNullOrWhiteSpace(configured) ? Path.Combine(AppContext.BaseDirectory, "models", "activity.zip") : Path.GetFullPath(configured);
+        if (Directory.Exists(path))
+        {
+            errors.Add($"{ModelKey}: the activity model '{path}' is a folder, not a file.");
+            return null;
+        }
+
         if (!File.Exists(path))
         {
             errors.Add($"{ModelKey}: the activity model '{path}' does not exist.");
@@ -145,10 +169,32 @@ internal sealed record WorkerSetup(
         {
             return ActivityModel.Load(path);
         }
-        catch (Exception ex) when (ex is ActivityModelException or IOException or InvalidDataException)
+        catch (Exception ex) when (ex is ActivityModelException or IOException or InvalidDataException or UnauthorizedAccessException)
         {
             errors.Add($"{ModelKey}: {ex.Message}");
             return null;
+        }
+    }
+
+    /// <summary>The journal folder must exist or be creatable, and writable, before anything streams.</summary>
+    private static void CheckStateDirectory(WorkerOptions worker, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(worker.StateDirectory))
+        {
+            return;
+        }
+
+        var path = Path.GetFullPath(worker.StateDirectory);
+        try
+        {
+            Directory.CreateDirectory(path);
+            var probe = Path.Combine(path, $".probe-{Environment.ProcessId}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            errors.Add($"{WorkerOptions.SectionName}:{nameof(WorkerOptions.StateDirectory)}: the folder '{path}' cannot be created or written: {ex.Message}");
         }
     }
 

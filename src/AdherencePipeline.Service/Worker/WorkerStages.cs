@@ -17,7 +17,8 @@ internal static class WorkerStages
     /// is emitted when that frame arrives, or when the stream completes during the outage. Each frame's
     /// result is counted in <paramref name="metrics"/>, which also logs faults at a bounded rate.
     /// </summary>
-    public static IObservable<DeviceData> DecodeDevice(this IObservable<BleData> data, FirmwareProfile profile, string address, WorkerMetrics? metrics = null)
+    /// <remarks>With <paramref name="counters"/>, the device's undecodable frames and sensor-clock resets are counted there.</remarks>
+    public static IObservable<DeviceData> DecodeDevice(this IObservable<BleData> data, FirmwareProfile profile, string address, DeviceFaultCounters? counters = null, WorkerMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(profile);
@@ -51,6 +52,7 @@ internal static class WorkerStages
                         var decodedFrom = output.Count;
                         decoder.Decode(item.Frame, output);
                         metrics?.Decoded(decoder, output, decodedFrom);
+                        counters?.Set(address, decoder.Faults, decoder.Clock.Resets);
                     }
 
                     foreach (var d in output)

@@ -137,7 +137,7 @@ public sealed class ActivityModel
             bytes = File.ReadAllBytes(modelPath);
             card = ActivityModelCard.FromJson(File.ReadAllText(cardPath), cardPath);
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new ActivityModelException($"The activity model {modelPath} could not be read: {ex.Message}", ex);
         }
@@ -183,8 +183,10 @@ public sealed class ActivityModel
             using var stream = new MemoryStream(bytes, writable: false);
             transformer = ml.Model.Load(stream, out _);
         }
-        catch (Exception ex) when (ex is InvalidOperationException or FormatException or InvalidDataException or IOException or ArgumentException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            // ML.NET reports an archive that is not one of its models with whatever its loaders throw
+            // (format, argument, key or cast errors); any of them means the same: not a usable model.
             throw new ActivityModelException($"ML.NET cannot read the activity model {modelPath}: {ex.Message}", ex);
         }
 

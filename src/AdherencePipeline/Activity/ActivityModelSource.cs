@@ -28,6 +28,17 @@ public sealed partial class ActivityModelSource : IDisposable
         LogLoaded(_logger, ModelPath, _current.Version, _current.Card.FeatureSchemaHash);
     }
 
+    /// <summary>Uses <paramref name="initial"/>, already loaded from <paramref name="modelPath"/> (and checked), as the current model.</summary>
+    public ActivityModelSource(string modelPath, ActivityModel initial, ILogger<ActivityModelSource>? logger = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(modelPath);
+        ArgumentNullException.ThrowIfNull(initial);
+        ModelPath = Path.GetFullPath(modelPath);
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+        _current = initial;
+        LogLoaded(_logger, ModelPath, _current.Version, _current.Card.FeatureSchemaHash);
+    }
+
     /// <summary>The model file.</summary>
     public string ModelPath { get; }
 
@@ -69,7 +80,7 @@ public sealed partial class ActivityModelSource : IDisposable
             {
                 next = ActivityModel.Load(ModelPath);
             }
-            catch (ActivityModelException ex)
+            catch (Exception ex) when (ex is ActivityModelException or IOException or UnauthorizedAccessException)
             {
                 error = ex.Message;
                 LogReloadFailed(_logger, ModelPath, Current.Version, ex.Message);

@@ -26,6 +26,12 @@ public static class AdherencePoints
             .Field("bouts", (long)session.Bouts)
             .Field("quality", QualityText(session.Quality))
             .Field("local_date", session.LocalDate.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        if (session.Quality.HasFlag(SessionQuality.Recovered))
+        {
+            // Only written when true, so sessions of ordinary runs keep their fields unchanged.
+            builder.Field("recovered", true);
+        }
+
         foreach (var (activity, ns) in session.Summary.ExerciseNsByClass.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
             builder.Field("min_" + activity, ns / NsPerMinute);
@@ -69,7 +75,7 @@ public static class AdherencePoints
             return "ok";
         }
 
-        var parts = new List<string>(3);
+        var parts = new List<string>(4);
         if (quality.HasFlag(SessionQuality.LowCoverage))
         {
             parts.Add("low_coverage");
@@ -83,6 +89,11 @@ public static class AdherencePoints
         if (quality.HasFlag(SessionQuality.ClosedAtShutdown))
         {
             parts.Add("closed_at_shutdown");
+        }
+
+        if (quality.HasFlag(SessionQuality.Recovered))
+        {
+            parts.Add("recovered");
         }
 
         return string.Join(',', parts);

@@ -201,6 +201,12 @@ public enum SessionQuality
 
     /// <summary>The session was still open when the stream ended (shutdown) and was closed there.</summary>
     ClosedAtShutdown = 4,
+
+    /// <summary>
+    /// The session was open when an earlier run of the service ended without a clean stop (a crash or
+    /// kill); it was restored from the session journal at the next start and then continued or closed.
+    /// </summary>
+    Recovered = 8,
 }
 
 /// <summary>A closed session: bouts no further apart than the session gap.</summary>
@@ -224,6 +230,7 @@ public sealed class SessionBuilder
     private ExerciseSummary? _session;
     private int _sessionBouts;
     private long _lastExerciseEndNs = long.MinValue;
+    private bool _recovered;
 
     /// <summary>Creates the builder for a registered participant (prescription, time zone) or a bare code.</summary>
     public SessionBuilder(Participant participant, BoutOptions? options = null)
@@ -236,6 +243,42 @@ public sealed class SessionBuilder
         _code = participantCode;
         _options = options ?? new BoutOptions();
         _options.Validate();
+    }
+
+    /// <summary>Whether nothing is open: no bout in progress and no session waiting for more bouts.</summary>
+    public bool IsIdle => _candidate.Count == 0 && _session is null;
+
+    /// <summary>
+    /// Start of what is open (the open session, or else the bout in progress), ns; null when idle.
+    /// Windows whose slot starts earlier no longer affect anything the builder will emit.
+    /// </summary>
+    public long? OpenSinceNs => _session is not null
+        ? Math.Min(_session.StartNs, _candidate.Count > 0 ? _candidate[0].SlotStartNs : long.MaxValue)
+        : _candidate.Count > 0 ? _candidate[0].SlotStartNs : null;
+
+    /// <summary>
+    /// Marks what is open as restored after an unclean stop: the session it belongs to, when it closes,
+    /// carries <see cref="SessionQuality.Recovered"/>. Does nothing when idle.
+    /// </summary>
+    public void MarkRecovered() => _recovered = !IsIdle;
+
+    /// <summary>
+    /// No window has arrived up to <paramref name="nowNs"/>: closes the bout and the session that this
+    /// silence ends, exactly as a window without exercise at that time would.
+    /// </summary>
+    public void Expire(long nowNs, ICollection<Bout> bouts, ICollection<Session> sessions)
+    {
+        ArgumentNullException.ThrowIfNull(bouts);
+        ArgumentNullException.ThrowIfNull(sessions);
+        if (_candidate.Count > 0 && nowNs - _lastExerciseEndNs > _options.MaximumInterruption.Ticks * 100)
+        {
+            CloseCandidate(bouts, sessions);
+        }
+
+        if (_session is not null && _candidate.Count == 0 && nowNs - _session.EndNs > _options.MaximumSessionGap.Ticks * 100)
+        {
+            CloseSession(sessions, SessionQuality.None);
+        }
     }
 
     /// <summary>Adds the next window; bouts and sessions it closes go to the outputs.</summary>
@@ -324,12 +367,23 @@ public sealed class SessionBuilder
         }
 
         _candidate.Clear();
+        if (_session is null)
+        {
+            // A restored bout that turned out too short leaves nothing to flag.
+            _recovered = false;
+        }
     }
 
     private void CloseSession(ICollection<Session> sessions, SessionQuality extra)
     {
         var s = _session!;
         var quality = extra;
+        if (_recovered)
+        {
+            quality |= SessionQuality.Recovered;
+            _recovered = false;
+        }
+
         if (s.Coverage < 0.8)
         {
             quality |= SessionQuality.LowCoverage;

@@ -40,8 +40,15 @@ public static class AdherenceStages
     /// Passes every event on and adds bout, session and adherence events for the participant. Windows
     /// that are incomplete count as invalid time (coverage); completing the input closes what is open.
     /// <paramref name="priorSessions"/> (stored before a restart) count towards adherence with the new ones.
+    /// With a <paramref name="journal"/>, every window that can change what is open is journalled before
+    /// it is used, and the windows an earlier run left in it are fed in first at subscription: what was
+    /// open when that run died is rebuilt exactly (bouts and sessions it had closed are emitted again with
+    /// the same timestamps and values, so they overwrite themselves), is flagged
+    /// <see cref="SessionQuality.Recovered"/>, and is closed at once if <paramref name="resumedAtNs"/> is
+    /// already past the interruption and session-gap limits; otherwise new windows continue it. A clean
+    /// completion empties the journal.
     /// </summary>
-    public static IObservable<PipelineEvent> Sessions(this IObservable<PipelineEvent> events, Participant? participant, string participantCode, BoutOptions? options = null, IReadOnlyList<Session>? priorSessions = null)
+    public static IObservable<PipelineEvent> Sessions(this IObservable<PipelineEvent> events, Participant? participant, string participantCode, BoutOptions? options = null, IReadOnlyList<Session>? priorSessions = null, SessionJournal? journal = null, long? resumedAtNs = null)
     {
         ArgumentNullException.ThrowIfNull(events);
         var prior = priorSessions ?? [];
@@ -70,14 +77,88 @@ public static class AdherenceStages
                         continue;
                     }
 
+                    // A session is keyed by its start: one emitted again (restored from the journal) replaces its stored copy.
+                    closed.RemoveAll(s => s.Summary.StartNs == session.Summary.StartNs || s.Summary.EndNs < session.Summary.StartNs - SessionMemory.Ticks * 100);
                     closed.Add(session);
-                    closed.RemoveAll(s => s.Summary.EndNs < session.Summary.StartNs - SessionMemory.Ticks * 100);
                     observer.OnNext(new AdherenceEvent(participantCode, deviceModel, AdherenceCalculator.Week(participant, session.LocalDate, closed), true, participant) { ModelVersion = modelVersion });
                     observer.OnNext(new AdherenceEvent(participantCode, deviceModel, AdherenceCalculator.Day(participant, session.LocalDate, closed), false, participant) { ModelVersion = modelVersion });
                 }
 
                 bouts.Clear();
                 sessions.Clear();
+            }
+
+            long? lastClosedStartNs = null;
+
+            // Keeps the journal to what is open plus the session closed last (its point may still be on
+            // its way to the spool when the process dies); earlier windows can no longer change anything.
+            void Trim()
+            {
+                if (journal is null)
+                {
+                    return;
+                }
+
+                var keepFrom = Math.Min(builder.OpenSinceNs ?? long.MaxValue, lastClosedStartNs ?? long.MaxValue);
+                if (keepFrom == long.MaxValue)
+                {
+                    journal.Clear();
+                }
+                else
+                {
+                    journal.KeepFrom(keepFrom);
+                }
+            }
+
+            void Add(ClassifiedWindow window)
+            {
+                // A window that leaves an idle builder idle changes nothing and need not be journalled.
+                if (journal is not null && !(builder.IsIdle && !window.IsExercise))
+                {
+                    journal.Append(new SessionJournalEntry(window, deviceModel, modelVersion));
+                }
+
+                builder.Add(window, bouts, sessions);
+                var trim = sessions.Count > 0 || builder.IsIdle;
+                if (sessions.Count > 0)
+                {
+                    lastClosedStartNs = sessions[^1].Summary.StartNs;
+                }
+
+                if (trim)
+                {
+                    Trim();
+                }
+            }
+
+            if (journal is not null && journal.Recovered.Count > 0)
+            {
+                foreach (var entry in journal.Recovered)
+                {
+                    deviceModel = entry.DeviceModel;
+                    modelVersion = entry.ModelVersion;
+                    builder.Add(entry.Window, bouts, sessions);
+                    if (sessions.Count > 0)
+                    {
+                        lastClosedStartNs = sessions[^1].Summary.StartNs;
+                    }
+
+                    Emit();
+                }
+
+                builder.MarkRecovered();
+                if (resumedAtNs is { } now)
+                {
+                    builder.Expire(now, bouts, sessions);
+                    if (sessions.Count > 0)
+                    {
+                        lastClosedStartNs = sessions[^1].Summary.StartNs;
+                    }
+
+                    Emit();
+                }
+
+                Trim();
             }
 
             return events.Subscribe(
@@ -91,13 +172,14 @@ public static class AdherenceStages
                             lastWindow = w;
                             if (!w.Window.IsComplete)
                             {
-                                builder.Add(new ClassifiedWindow(w.Window.StartNs, w.Window.EndNs, ExerciseClasses.Rest, null, null, null, false), bouts, sessions);
+                                Add(new ClassifiedWindow(w.Window.StartNs, w.Window.EndNs, ExerciseClasses.Rest, null, null, null, false));
                             }
 
                             break;
                         case ActivityEvent a:
+                            deviceModel = a.DeviceModel;
                             modelVersion = a.ModelVersion;
-                            builder.Add(ToWindow(a, lastWindow), bouts, sessions);
+                            Add(ToWindow(a, lastWindow));
                             break;
                     }
 
@@ -108,6 +190,8 @@ public static class AdherenceStages
                 {
                     builder.Complete(bouts, sessions);
                     Emit();
+                    // Everything open is closed and handed to the store; the next start begins afresh.
+                    journal?.Clear();
                     observer.OnCompleted();
                 });
         });

@@ -24,6 +24,18 @@ public sealed record ParticipantPipelineOptions
 
     /// <summary>Sessions already stored (e.g. earlier this week, before a restart) that adherence counts alongside new ones.</summary>
     public IReadOnlyList<Session> PriorSessions { get; init; } = [];
+
+    /// <summary>The bout and session rules; the defaults of docs/adherence.md when null.</summary>
+    public BoutOptions? Bouts { get; init; }
+
+    /// <summary>
+    /// The participant's session journal (the live service keeps one), from which what an unclean stop
+    /// left open is rebuilt and flagged recovered; null for none.
+    /// </summary>
+    public SessionJournal? Journal { get; init; }
+
+    /// <summary>When this run started: a restored bout or session that this time already ends is closed at once.</summary>
+    public DateTimeOffset? ResumedAt { get; init; }
 }
 
 /// <summary>
@@ -39,7 +51,8 @@ public static class ParticipantPipeline
         ArgumentNullException.ThrowIfNull(options);
         var events = data.Analyse(new ParticipantContext(options.Participant, options.Reserve ?? options.Registration?.HeartRateReserve), options.Signal);
         return options.Model is { } model
-            ? events.Classify(model).Sessions(options.Registration, options.Participant, priorSessions: options.PriorSessions)
+            ? events.Classify(model).Sessions(options.Registration, options.Participant, options.Bouts, options.PriorSessions, options.Journal,
+                options.ResumedAt is { } resumed ? Storage.Point.ToTimestampNs(resumed) : null)
             : events;
     }
 }

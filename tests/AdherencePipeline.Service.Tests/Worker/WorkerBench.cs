@@ -100,6 +100,7 @@ internal sealed class WorkerBench : IAsyncDisposable
             ["Worker:StatusInterval"] = "00:01:00",
             // A free port for /healthz, /readyz and /metrics, so hosts in parallel tests never collide.
             ["Monitoring:Urls"] = "http://127.0.0.1:0",
+            ["Worker:StateDirectory"] = Path.Combine(Folder, "state-" + database),
         };
         foreach (var (key, value) in overrides)
         {
@@ -137,4 +138,101 @@ internal sealed class WorkerBench : IAsyncDisposable
 
     public static InfluxQueryClient Query(HttpClient http, Uri influx, string database) =>
         new(http, new InfluxConnectionOptions { Url = influx, Database = database });
+
+    /// <summary>Writes <paramref name="settings"/> as the nested JSON file an operator would write; returns its path.</summary>
+    public string ConfigFile(Dictionary<string, string?> settings)
+    {
+        var root = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in settings)
+        {
+            var parts = key.Split(':');
+            var node = root;
+            foreach (var part in parts[..^1])
+            {
+                if (!node.TryGetValue(part, out var child) || child is not Dictionary<string, object?> dictionary)
+                {
+                    dictionary = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+                    node[part] = dictionary;
+                }
+
+                node = dictionary;
+            }
+
+            node[parts[^1]] = value;
+        }
+
+        var path = Path.Combine(Folder, $"config-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(root));
+        return path;
+    }
+
+    /// <summary>Starts the real <c>adherence</c> executable with <paramref name="args"/>, collecting its output lines in <see cref="ServiceProcess.Log"/>.</summary>
+    public static ServiceProcess StartService(params string[] args)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // The service's own output folder: the test folder's copy resolves its dependencies against the test's deps file.
+        var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        info.ArgumentList.Add(Path.Combine(Repository, "src", "AdherencePipeline.Service", "bin", framework.Parent!.Name, framework.Name, "adherence.dll"));
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        return new ServiceProcess(System.Diagnostics.Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start."));
+    }
+
+    /// <summary>A running <c>adherence</c> process and what it printed.</summary>
+    internal sealed class ServiceProcess : IDisposable
+    {
+        public ServiceProcess(System.Diagnostics.Process process)
+        {
+            Process = process;
+            process.OutputDataReceived += (_, e) => Log.Enqueue(e.Data ?? "");
+            process.ErrorDataReceived += (_, e) => Log.Enqueue(e.Data ?? "");
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+        }
+
+        public System.Diagnostics.Process Process { get; }
+
+        public System.Collections.Concurrent.ConcurrentQueue<string> Log { get; } = new();
+
+        public string Output => string.Join(Environment.NewLine, Log);
+
+        public bool Logged(string text) => Log.Any(l => l.Contains(text, StringComparison.Ordinal));
+
+        /// <summary>Sends <paramref name="signal"/> (e.g. <c>KILL</c>, <c>TERM</c>) with kill(1), as an operator or systemd would.</summary>
+        public async Task SignalAsync(string signal)
+        {
+            using var kill = System.Diagnostics.Process.Start("kill", ["-" + signal, Process.Id.ToString(CultureInfo.InvariantCulture)]);
+            await kill.WaitForExitAsync();
+        }
+
+        /// <summary>Waits for the exit, at most <paramref name="timeout"/>; returns the exit code.</summary>
+        public async Task<int> WaitForExitAsync(TimeSpan timeout)
+        {
+            using var cts = new CancellationTokenSource(timeout);
+            try
+            {
+                await Process.WaitForExitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"The service did not exit within {timeout.TotalSeconds:0} s:{Environment.NewLine}{Output}");
+            }
+
+            return Process.ExitCode;
+        }
+
+        public void Dispose()
+        {
+            if (!Process.HasExited)
+            {
+                Process.Kill();
+                Process.WaitForExit();
+            }
+
+            Process.Dispose();
+        }
+    }
 }
