@@ -151,7 +151,9 @@ public static class InstrumentLoader
     {
         public const string InstrumentEntry = "instrument";
 
-        private static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(100);
+        // A guard against a pathological pattern, not a speed limit: a busy machine can pause a thread for
+        // longer than 100 ms, and a valid file must not be refused for that.
+        private static readonly TimeSpan RegexTimeout = TimeSpan.FromSeconds(2);
         private static readonly string[] Domains = ["pain", "physical_function", "quality_of_life"];
         private static readonly string[] Methods = ["sum", "mean"];
         private static readonly string[] Directions = ["decrease", "increase"];

@@ -63,7 +63,9 @@ public static class FirmwareProfileLoader
     /// <summary>The schema file in that folder; it is not a profile.</summary>
     public const string SchemaFileName = "profile.schema.json";
 
-    private static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(100);
+    // A guard against a pathological pattern, not a speed limit: a busy machine can pause a thread for
+    // longer than 100 ms, and a valid file must not be refused for that.
+    private static readonly TimeSpan RegexTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>Loads one file; throws <see cref="ProfileValidationException"/> listing every problem.</summary>
     public static FirmwareProfile Load(string path)
