@@ -72,7 +72,7 @@ internal static class InfluxCheck
 
     public static async Task<InfluxCommand.CheckExit> RunAsync(InfluxConnectionOptions options, TextWriter output, CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        using var http = InfluxHttpClient.Create(options);
         var query = new InfluxQueryClient(http, options);
         await output.WriteLineAsync($"InfluxDB at {options.Url}, database '{options.Database}'");
         string version;
@@ -83,7 +83,8 @@ internal static class InfluxCheck
         }
         catch (HttpRequestException ex)
         {
-            await output.WriteLineAsync($"  unreachable: {ex.Message}");
+            // A refused certificate counts as unreachable: the server was not reached as the one configured.
+            await output.WriteLineAsync($"  unreachable: {InfluxHttpClient.Describe(ex)}");
             return InfluxCommand.CheckExit.Unreachable;
         }
         catch (InfluxQueryException ex) when (ex.StatusCode is 401 or 403)

@@ -47,7 +47,7 @@ internal static class OutcomesCommand
                 return 1;
             }
 
-            using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            using var http = InfluxHttpClient.Create(connection);
             IReadOnlyList<OutcomeRecord> stored;
             try
             {
@@ -144,7 +144,7 @@ internal static class OutcomesCommand
                 return 1;
             }
 
-            using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            using var http = InfluxHttpClient.Create(connection);
             var line = record.ToPoint().ToString();
             var outcome = await new InfluxV1WriteEndpoint(http, connection).WriteAsync(Encoding.UTF8.GetBytes(line + "\n"), cancellationToken);
             if (outcome.Kind != WriteOutcomeKind.Accepted)
@@ -184,7 +184,7 @@ internal static class OutcomesCommand
                 return 1;
             }
 
-            using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            using var http = InfluxHttpClient.Create(connection);
             try
             {
                 var records = await new StudyDataReader(new InfluxQueryClient(http, connection)).OutcomesAsync(instruments, parseResult.GetValue(participant), cancellationToken);

@@ -57,7 +57,8 @@ public static partial class WebRegistration
             connection.Validate();
             return connection;
         });
-        services.AddHttpClient<AdherenceReader>();
+        services.AddHttpClient<AdherenceReader>()
+            .ConfigurePrimaryHttpMessageHandler(sp => InfluxHttpClient.CreateHandler(sp.GetRequiredService<InfluxConnectionOptions>()));
 
         services.AddProblemDetails();
         services.AddOpenApi();
