@@ -1,6 +1,15 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
 using AdherencePipeline.Service.Tests.Commands;
 using AdherencePipeline.Service.Web;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace AdherencePipeline.Service.Tests.Web;
 
@@ -71,6 +80,61 @@ public sealed class WebSecretsTests
 
         Assert.Equal(1, exit);
         Assert.Contains("Web:ResearcherTokens:0: expected a SHA-256 hash", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task SecretsFile_HashesInTheFile_AdmitTheTokenAndTheCode()
+    {
+        const string Token = "researcher-token-from-file-0123456789";
+        var directory = Directory.CreateTempSubdirectory("web-secrets-").FullName;
+        var secrets = Path.Combine(directory, "web-secrets.json");
+        await File.WriteAllTextAsync(secrets, $$"""{ "ResearcherTokens": ["{{WebSecrets.HashToken(Token)}}"], "ParticipantCodes": { "P002": "{{WebSecrets.HashCode("771934")}}" } }""");
+        File.SetUnixFileMode(secrets, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Influx:Url"] = "http://127.0.0.1:1",
+            ["Participants:Registry"] = ParticipantsCommandTests.ExampleRegistry,
+            ["Web:SecretsFile"] = secrets,
+            ["Web:SecureCookies"] = "false",
+        });
+        builder.Services.AddAdherenceWeb(builder.Configuration);
+        await using var app = builder.Build();
+        app.MapAdherenceWeb();
+        await app.StartAsync();
+        var url = new Uri(app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single());
+        using var client = new HttpClient(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer() }) { BaseAddress = url };
+
+        using var anonymous = await client.GetAsync(new Uri("/api/participants", UriKind.Relative));
+        using var signIn = await client.PostAsJsonAsync("/api/sign-in", new { participant = "P002", code = "771934" });
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token);
+        using var researcher = await client.GetAsync(new Uri("/api/participants", UriKind.Relative));
+
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, signIn.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK, researcher.StatusCode);
+        Directory.Delete(directory, recursive: true);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Serve_SecretsFileReadableByEveryone_FailsAtStartNamingTheKey()
+    {
+        var directory = Directory.CreateTempSubdirectory("serve-config-").FullName;
+        var secrets = Path.Combine(directory, "web-secrets.json");
+        await File.WriteAllTextAsync(secrets, $$"""{ "ResearcherTokens": ["{{WebSecrets.HashToken("researcher-token-0123456789abcdef")}}"] }""");
+        File.SetUnixFileMode(secrets, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        var config = Path.Combine(directory, "web.json");
+        await File.WriteAllTextAsync(config, $$"""{ "Participants": { "Registry": "{{ParticipantsCommandTests.ExampleRegistry}}" }, "Web": { "SecretsFile": "{{secrets}}" } }""");
+
+        var (exit, _, error) = await CliRunner.RunAsync("serve", "--config", config, "--urls", "http://127.0.0.1:0");
+
+        Assert.Equal(1, exit);
+        Assert.Contains($"Web:SecretsFile: the file '{secrets}' is readable by every user (mode 0644)", error, StringComparison.Ordinal);
+        Directory.Delete(directory, recursive: true);
     }
 
     // The verbs read standard input, so they run as the real executable in a child process.
