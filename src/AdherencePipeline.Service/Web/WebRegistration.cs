@@ -75,6 +75,9 @@ public static partial class WebRegistration
                 o.LoginPath = "/sign-in";
                 o.Events.OnRedirectToLogin = context => Refuse(context, StatusCodes.Status401Unauthorized);
                 o.Events.OnRedirectToAccessDenied = context => Refuse(context, StatusCodes.Status403Forbidden);
+                o.Events.OnValidatePrincipal = SignIn.ValidateAsync;
+                // A sign-in lasts Web:SignInLifetime from the moment it was made; use does not extend it.
+                o.SlidingExpiration = false;
             });
         services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme).Configure<IOptions<WebOptions>>((cookie, web) =>
         {
