@@ -36,6 +36,9 @@ public sealed class InfluxServer : IAsyncDisposable
     /// <summary>The base URL, e.g. <c>http://127.0.0.1:41234</c>, or <c>https://…</c> when started with TLS.</summary>
     public Uri Url => new($"{(_tls is null ? "http" : "https")}://127.0.0.1:{HttpPort}");
 
+    /// <summary>The RPC address that <c>influxd backup</c> and <c>influxd restore</c> talk to, e.g. <c>127.0.0.1:41235</c>.</summary>
+    public string RpcAddress => $"127.0.0.1:{_rpcPort}";
+
     /// <summary>Whether the server process is running.</summary>
     public bool IsRunning => _process is { HasExited: false };
 
