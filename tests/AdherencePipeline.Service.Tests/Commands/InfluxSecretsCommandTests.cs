@@ -198,6 +198,16 @@ public sealed class InfluxSecretsCommandTests : IClassFixture<SecureInfluxFixtur
         Assert.DoesNotContain(Uri.EscapeDataString(SecureInfluxFixture.Password), error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Gateway_NatsUrlWithCredentials_IsRefusedWithoutEchoingThem()
+    {
+        var (exit, output, error) = await CliRunner.RunAsync("gateway", "--nats-url", $"nats://site:{Uri.EscapeDataString(SecureInfluxFixture.Password)}@127.0.0.1:4222", "--site", "oslo");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("--nats-url must not carry a user name, password or token", error, StringComparison.Ordinal);
+        AssertNoSecret(output, error, Uri.UnescapeDataString(error));
+    }
+
     // The service's own storage, as 'adherence run' builds it, logging at Trace: failed authentication,
     // retries, a failed query; then 'influx check' with the wrong and the right password.
     [Fact]
