@@ -107,6 +107,12 @@ public sealed class InfluxConnectionOptions
         ReadSecretFiles();
         if (!string.IsNullOrWhiteSpace(CaCertificateFile))
         {
+            // The v2 write path goes through the official client, whose certificate checks are its own.
+            if (Api == InfluxApi.V2)
+            {
+                throw new ArgumentException("Influx:CaCertificateFile applies to the v1 API only; for Api=V2 add the CA to the system's trust store.");
+            }
+
             _ = LoadCaCertificates();
         }
 

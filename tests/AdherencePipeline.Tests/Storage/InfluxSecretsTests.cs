@@ -127,6 +127,24 @@ public sealed class InfluxSecretsTests : IDisposable
     }
 
     [Fact]
+    public void Validate_CaCertificateFileWithTheV2Api_IsRefusedAsUnsupported()
+    {
+        var options = new InfluxConnectionOptions
+        {
+            Url = new Uri("https://127.0.0.1:8086"),
+            Api = InfluxApi.V2,
+            Organization = "org",
+            Bucket = "b",
+            Token = "t",
+            CaCertificateFile = WriteSecret("ca.pem", "x"),
+        };
+
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+
+        Assert.StartsWith("Influx:CaCertificateFile applies to the v1 API only", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Validate_CaCertificateFileWithoutCertificate_IsRefusedNamingTheKey()
     {
         var options = new InfluxConnectionOptions { Url = new Uri("https://127.0.0.1:8086"), CaCertificateFile = WriteSecret("ca.pem", "not a certificate\n") };
