@@ -16,23 +16,28 @@ public sealed class InfluxServer : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private readonly string _root;
     private readonly bool _authEnabled;
+    private readonly InfluxTls? _tls;
     private readonly int _rpcPort;
     private Process? _process;
     private readonly StringBuilder _log = new();
 
-    private InfluxServer(string root, int httpPort, int rpcPort, bool authEnabled)
+    private InfluxServer(string root, int httpPort, int rpcPort, bool authEnabled, InfluxTls? tls)
     {
         _root = root;
         HttpPort = httpPort;
         _rpcPort = rpcPort;
         _authEnabled = authEnabled;
+        _tls = tls;
     }
 
     /// <summary>The HTTP port.</summary>
     public int HttpPort { get; }
 
-    /// <summary>The base URL, e.g. <c>http://127.0.0.1:41234</c>.</summary>
-    public Uri Url => new($"http://127.0.0.1:{HttpPort}");
+    /// <summary>The base URL, e.g. <c>http://127.0.0.1:41234</c>, or <c>https://…</c> when started with TLS.</summary>
+    public Uri Url => new($"{(_tls is null ? "http" : "https")}://127.0.0.1:{HttpPort}");
+
+    /// <summary>The RPC address that <c>influxd backup</c> and <c>influxd restore</c> talk to, e.g. <c>127.0.0.1:41235</c>.</summary>
+    public string RpcAddress => $"127.0.0.1:{_rpcPort}";
 
     /// <summary>Whether the server process is running.</summary>
     public bool IsRunning => _process is { HasExited: false };
@@ -46,8 +51,11 @@ public sealed class InfluxServer : IAsyncDisposable
     /// <summary>The <c>influxd</c> binary: <c>$INFLUXD</c>, else <c>/usr/bin/influxd</c>.</summary>
     public static string Binary => Environment.GetEnvironmentVariable("INFLUXD") is { Length: > 0 } path ? path : "/usr/bin/influxd";
 
-    /// <summary>Starts a fresh server; with <paramref name="authEnabled"/>, HTTP authentication is on.</summary>
-    public static async Task<InfluxServer> StartAsync(bool authEnabled = false)
+    /// <summary>
+    /// Starts a fresh server; with <paramref name="authEnabled"/>, HTTP authentication is on; with
+    /// <paramref name="tls"/>, it serves HTTPS only, with that certificate and key.
+    /// </summary>
+    public static async Task<InfluxServer> StartAsync(bool authEnabled = false, InfluxTls? tls = null)
     {
         if (!File.Exists(Binary))
         {
@@ -56,7 +64,7 @@ public sealed class InfluxServer : IAsyncDisposable
         }
 
         var root = Directory.CreateTempSubdirectory("adherence-influxd-").FullName;
-        var server = new InfluxServer(root, FreePort(), FreePort(), authEnabled);
+        var server = new InfluxServer(root, FreePort(), FreePort(), authEnabled, tls);
         await server.StartAgainAsync().ConfigureAwait(false);
         return server;
     }
@@ -85,6 +93,12 @@ public sealed class InfluxServer : IAsyncDisposable
         info.Environment["INFLUXDB_HTTP_AUTH_ENABLED"] = _authEnabled ? "true" : "false";
         info.Environment["INFLUXDB_MONITOR_STORE_ENABLED"] = "false";
         info.Environment["INFLUXDB_DATA_QUERY_LOG_ENABLED"] = "false";
+        info.Environment["INFLUXDB_HTTP_HTTPS_ENABLED"] = _tls is null ? "false" : "true";
+        if (_tls is not null)
+        {
+            info.Environment["INFLUXDB_HTTP_HTTPS_CERTIFICATE"] = _tls.CertificatePath;
+            info.Environment["INFLUXDB_HTTP_HTTPS_PRIVATE_KEY"] = _tls.PrivateKeyPath;
+        }
 
         var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
@@ -123,7 +137,7 @@ public sealed class InfluxServer : IAsyncDisposable
         }
 
         // "Listening" is logged just before the HTTP server serves; one ping confirms it does.
-        using var http = new HttpClient();
+        using var http = Client();
         for (var attempt = 0; ; attempt++)
         {
             try
@@ -154,7 +168,7 @@ public sealed class InfluxServer : IAsyncDisposable
     /// <summary>Creates a database (a no-op if it exists).</summary>
     public async Task CreateDatabaseAsync(string name, string? username = null, string? password = null)
     {
-        using var http = new HttpClient();
+        using var http = Client();
         var query = $"CREATE DATABASE \"{name}\"";
         var url = new Uri(Url, "/query" + (username is null ? "" : $"?u={Uri.EscapeDataString(username)}&p={Uri.EscapeDataString(password ?? "")}"));
         using var response = await http.PostAsync(url, new FormUrlEncodedContent([new("q", query)])).ConfigureAwait(false);
@@ -164,10 +178,41 @@ public sealed class InfluxServer : IAsyncDisposable
     /// <summary>Creates an admin user; the first user may be created without credentials.</summary>
     public async Task CreateAdminAsync(string username, string password)
     {
-        using var http = new HttpClient();
+        using var http = Client();
         var query = $"CREATE USER \"{username}\" WITH PASSWORD '{password}' WITH ALL PRIVILEGES";
         using var response = await http.PostAsync(new Uri(Url, "/query"), new FormUrlEncodedContent([new("q", query)])).ConfigureAwait(false);
         response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>
+    /// Runs one InfluxQL statement with POST as the fixture's own client (user and password in the
+    /// query string, as the InfluxDB documentation shows); throws with the server's answer when it fails.
+    /// </summary>
+    public async Task ExecuteAsync(string statement, string? username = null, string? password = null)
+    {
+        using var http = Client();
+        var url = new Uri(Url, "/query" + (username is null ? "" : $"?u={Uri.EscapeDataString(username)}&p={Uri.EscapeDataString(password ?? "")}"));
+        using var response = await http.PostAsync(url, new FormUrlEncodedContent([new("q", statement)])).ConfigureAwait(false);
+        var body = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode || body.Contains("\"error\"", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"influxd refused '{statement}': {body}");
+        }
+    }
+
+    // The fixture's own client: over TLS it trusts exactly the certificate it gave influxd, nothing else.
+    private HttpClient Client()
+    {
+        if (_tls is null)
+        {
+            return new HttpClient();
+        }
+
+        var expected = _tls.CertificateThumbprint;
+        var handler = new SocketsHttpHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+            certificate is not null && string.Equals(certificate.GetCertHashString(), expected, StringComparison.OrdinalIgnoreCase);
+        return new HttpClient(handler);
     }
 
     /// <summary>A database name no other test uses.</summary>

@@ -9,6 +9,11 @@ internal static class AdherenceCli
     {
         var root = new RootCommand("AdherencePipeline: wearable exercise adherence for exercise-therapy trials.");
         root.Options.Add(CommonOptions.Config);
+        foreach (var refused in CommonOptions.RefusedSecretOptions())
+        {
+            root.Options.Add(refused);
+        }
+
         root.Subcommands.Add(InfluxCommand.Create());
         root.Subcommands.Add(DecodeCommand.Create());
         root.Subcommands.Add(ProfilesCommand.Create());

@@ -34,8 +34,8 @@ internal static class AnalysisCommand
         {
             var output = parseResult.InvocationConfiguration.Output;
             var error = parseResult.InvocationConfiguration.Error;
-            using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
-            var loaded = await LoadAsync(parseResult, http, from, to, registryOption, instrumentsOption, url, database, error, cancellationToken);
+            var loaded = await LoadAsync(parseResult, from, to, registryOption, instrumentsOption, url, database, error, cancellationToken);
+            using var http = loaded.Http;
             if (loaded.Exit != 0)
             {
                 return loaded.Exit;
@@ -103,8 +103,8 @@ internal static class AnalysisCommand
                 return 1;
             }
 
-            using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
-            var loaded = await LoadAsync(parseResult, http, from, to, registryOption, instrumentsOption, url, database, error, cancellationToken);
+            var loaded = await LoadAsync(parseResult, from, to, registryOption, instrumentsOption, url, database, error, cancellationToken);
+            using var http = loaded.Http;
             if (loaded.Exit != 0)
             {
                 return loaded.Exit;
@@ -154,7 +154,7 @@ internal static class AnalysisCommand
         (new Option<string?>("--from") { Description = "First local date, YYYY-MM-DD (default: the earliest enrolment start)." },
          new Option<string?>("--to") { Description = "Last local date, YYYY-MM-DD (default: today, UTC)." });
 
-    private static async Task<(int Exit, ParticipantRegistry? Registry, StudyDataset? Dataset, StudyDataReader? Reader, DateOnly To)> LoadAsync(ParseResult parseResult, HttpClient http,
+    private static async Task<(int Exit, ParticipantRegistry? Registry, StudyDataset? Dataset, StudyDataReader? Reader, DateOnly To, HttpClient? Http)> LoadAsync(ParseResult parseResult,
         Option<string?> fromOption, Option<string?> toOption, Option<FileInfo?> registryOption, Option<DirectoryInfo?> instrumentsOption, Option<Uri?> url, Option<string?> database,
         TextWriter error, CancellationToken cancellationToken)
     {
@@ -178,18 +178,21 @@ internal static class AnalysisCommand
         catch (Exception ex) when (ex is ConfigurationException or ArgumentException or InvalidOperationException or RegistryValidationException or InstrumentValidationException or IOException)
         {
             await error.WriteLineAsync($"error: {ex.Message}");
-            return (1, null, null, null, default);
+            return (1, null, null, null, default, null);
         }
 
+        // The caller disposes the client, which the returned reader keeps using.
+        var http = InfluxHttpClient.Create(connection);
         var reader = new StudyDataReader(new InfluxQueryClient(http, connection));
         try
         {
-            return (0, registry, await StudyDataset.LoadAsync(reader, registry, instruments, from, to, cancellationToken), reader, to);
+            return (0, registry, await StudyDataset.LoadAsync(reader, registry, instruments, from, to, cancellationToken), reader, to, http);
         }
         catch (Exception ex) when (ex is HttpRequestException or InfluxQueryException or FormatException)
         {
-            await error.WriteLineAsync($"error: {ex.Message}");
-            return (2, null, null, null, default);
+            http.Dispose();
+            await error.WriteLineAsync($"error: {InfluxHttpClient.Describe(ex)}");
+            return (2, null, null, null, default, null);
         }
     }
 

@@ -13,6 +13,31 @@ internal static class CommonOptions
         Recursive = true,
     };
 
+    /// <summary>
+    /// Options someone might try for a secret. No verb takes a secret on its command line, where other
+    /// users (<c>ps</c>, <c>/proc</c>) and the shell history would see it; these hidden options exist only to
+    /// refuse one with directions to the environment variable or file that takes it instead.
+    /// </summary>
+    public static IReadOnlyList<Option> RefusedSecretOptions()
+    {
+        (string Name, string Instead)[] refused =
+        [
+            ("--password", "ADHERENCE_Influx__Password or Influx:PasswordFile"),
+            ("--influx-password", "ADHERENCE_Influx__Password or Influx:PasswordFile"),
+            ("--token", "ADHERENCE_Influx__Token or Influx:TokenFile (for the web's researcher tokens: 'adherence web hash-token' and Web:SecretsFile)"),
+            ("--influx-token", "ADHERENCE_Influx__Token or Influx:TokenFile"),
+            ("--secret", "an ADHERENCE_… environment variable or a *File setting (docs/security.md)"),
+            ("--code", "'adherence web hash-code', which reads the access code from standard input, and Web:SecretsFile"),
+        ];
+        return [.. refused.Select(r =>
+        {
+            var option = new Option<string?>(r.Name) { Hidden = true, Recursive = true };
+            option.Validators.Add(result => result.AddError(
+                $"{r.Name}: secrets are not taken on the command line, where other users and the shell history can see them; use {r.Instead}."));
+            return (Option)option;
+        })];
+    }
+
     /// <summary><c>--url</c>: the InfluxDB base URL, overriding <c>Influx:Url</c>.</summary>
     public static Option<Uri?> InfluxUrl() => new("--url")
     {

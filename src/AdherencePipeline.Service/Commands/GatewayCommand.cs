@@ -64,7 +64,7 @@ internal static class GatewayCommand
                 var nats = configuration.GetSection(NatsClientOptions.SectionName).Get<NatsClientOptions>() ?? new NatsClientOptions();
                 var publisher = configuration.GetSection(FramePublisherOptions.SectionName).Get<FramePublisherOptions>() ?? new FramePublisherOptions();
                 var stream = configuration.GetSection("Nats:Stream").Get<FrameStreamOptions>() ?? new FrameStreamOptions();
-                nats.Url = parseResult.GetValue(urlOption) ?? nats.Url;
+                nats.Url = NatsUrlWithoutSecret(parseResult.GetValue(urlOption)) ?? nats.Url;
                 publisher.Site = parseResult.GetValue(siteOption) ?? publisher.Site;
                 nats.Validate();
                 publisher.Validate();
@@ -95,6 +95,22 @@ internal static class GatewayCommand
             return (int)await RunAsync(settings, parseResult.InvocationConfiguration.Output, error, cancellationToken);
         });
         return command;
+    }
+
+    // A user and password in nats://user:pass@host would be visible to every user through ps and stay in
+    // the shell history; on the command line only the servers are accepted.
+    private static string? NatsUrlWithoutSecret(string? urls)
+    {
+        foreach (var part in urls?.Split(',', StringSplitOptions.TrimEntries) ?? [])
+        {
+            if (Uri.TryCreate(part, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0)
+            {
+                throw new ArgumentException(
+                    "--nats-url must not carry a user name, password or token, which the command line shows to other users; give them in Nats:Url in a --config file only the service can read, in ADHERENCE_Nats__Url, or as Nats:CredentialsFile.");
+            }
+        }
+
+        return urls;
     }
 
     public sealed record ReplaySource(string RecordingPath, string Participant, FirmwareProfile Profile, int? Segment, DateTimeOffset? Start, double? Speed);

@@ -72,7 +72,7 @@ internal static class InfluxCheck
 
     public static async Task<InfluxCommand.CheckExit> RunAsync(InfluxConnectionOptions options, TextWriter output, CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        using var http = InfluxHttpClient.Create(options);
         var query = new InfluxQueryClient(http, options);
         await output.WriteLineAsync($"InfluxDB at {options.Url}, database '{options.Database}'");
         string version;
@@ -83,7 +83,8 @@ internal static class InfluxCheck
         }
         catch (HttpRequestException ex)
         {
-            await output.WriteLineAsync($"  unreachable: {ex.Message}");
+            // A refused certificate counts as unreachable: the server was not reached as the one configured.
+            await output.WriteLineAsync($"  unreachable: {InfluxHttpClient.Describe(ex)}");
             return InfluxCommand.CheckExit.Unreachable;
         }
         catch (InfluxQueryException ex) when (ex.StatusCode is 401 or 403)
@@ -147,6 +148,42 @@ internal static class InfluxCheck
         }
 
         await output.WriteLineAsync($"  probe written in {writeTime.TotalMilliseconds:0.0} ms and read back in {readTime.TotalMilliseconds:0.0} ms: OK");
+        return await CheckRetentionPoliciesAsync(options, query, output, cancellationToken);
+    }
+
+    // A write to a retention policy that does not exist is refused and retried from the spool for ever;
+    // better to find out here than from a growing spool.
+    private static async Task<InfluxCommand.CheckExit> CheckRetentionPoliciesAsync(InfluxConnectionOptions options, InfluxQueryClient query, TextWriter output, CancellationToken cancellationToken)
+    {
+        if (options.RetentionPolicies.Count == 0)
+        {
+            return InfluxCommand.CheckExit.Ok;
+        }
+
+        IReadOnlyList<InfluxSeries> series;
+        try
+        {
+            series = await query.QueryAsync("SHOW RETENTION POLICIES ON " + InfluxQL.Identifier(options.Database), cancellationToken: cancellationToken);
+        }
+        catch (InfluxQueryException ex)
+        {
+            await output.WriteLineAsync($"  the retention policies could not be listed: {ex.ServerMessage ?? ex.Message}");
+            return InfluxCommand.CheckExit.ProbeFailed;
+        }
+
+        var existing = series.SelectMany(s => s.Rows).Select(r => r.GetString("name")).ToHashSet(StringComparer.Ordinal);
+        var missing = options.RetentionPolicies.Where(p => !existing.Contains(p.Value)).OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
+        foreach (var (measurement, policy) in missing)
+        {
+            await output.WriteLineAsync($"  Influx:RetentionPolicies:{measurement}: the retention policy '{policy}' does not exist in '{options.Database}'; create it (docs/operations.md)");
+        }
+
+        if (missing.Count > 0)
+        {
+            return InfluxCommand.CheckExit.ProbeFailed;
+        }
+
+        await output.WriteLineAsync($"  retention policies {string.Join(", ", options.RetentionPolicies.Values.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))}: present");
         return InfluxCommand.CheckExit.Ok;
     }
 }

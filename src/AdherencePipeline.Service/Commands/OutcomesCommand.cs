@@ -46,7 +46,7 @@ internal static class OutcomesCommand
                 return 1;
             }
 
-            using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            using var http = InfluxHttpClient.Create(connection);
             IReadOnlyList<OutcomeRecord> stored;
             try
             {
@@ -143,7 +143,7 @@ internal static class OutcomesCommand
                 return 1;
             }
 
-            using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            using var http = InfluxHttpClient.Create(connection);
             var outcome = await OutcomeWriter.WriteAsync(http, connection, record, cancellationToken);
             if (outcome.Kind != WriteOutcomeKind.Accepted)
             {
@@ -182,7 +182,7 @@ internal static class OutcomesCommand
                 return 1;
             }
 
-            using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            using var http = InfluxHttpClient.Create(connection);
             try
             {
                 var records = await new StudyDataReader(new InfluxQueryClient(http, connection)).OutcomesAsync(instruments, parseResult.GetValue(participant), cancellationToken);

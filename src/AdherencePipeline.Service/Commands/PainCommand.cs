@@ -78,7 +78,7 @@ internal static class PainCommand
                 return (int)AddExit.InvalidInput;
             }
 
-            using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            using var http = InfluxHttpClient.Create(options);
             var session = await LinkedSessionAsync(http, options, report, cancellationToken);
             var line = report.ToPoint(session).ToString();
             var endpoint = new InfluxV1WriteEndpoint(http, options);

@@ -59,10 +59,18 @@ internal static class QueryCommand
                 return 1;
             }
 
+            // A code is bound as a parameter anyway; checking its form first turns a typo, or an attempt to
+            // smuggle InfluxQL in, into a clear error instead of a query that quietly finds nothing.
+            if (parseResult.GetValue(participant) is { } code && !AdherencePipeline.Adherence.ParticipantCode.IsValid(code, out var problem))
+            {
+                await error.WriteLineAsync($"error: --participant: {problem}");
+                return 1;
+            }
+
             var measurement = Measurements[parseResult.GetValue(what)!];
             var (text, parameters) = Build(measurement, parseResult.GetValue(participant), parseResult.GetValue(arm),
-                parseResult.GetValue(from), parseResult.GetValue(to), measurement == "adherence" ? parseResult.GetValue(period) : null, version);
-            using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+                parseResult.GetValue(from), parseResult.GetValue(to), measurement == "adherence" ? parseResult.GetValue(period) : null, version, connection);
+            using var http = InfluxHttpClient.Create(connection);
             IReadOnlyList<InfluxSeries> series;
             try
             {
@@ -70,7 +78,7 @@ internal static class QueryCommand
             }
             catch (Exception ex) when (ex is HttpRequestException or InfluxQueryException)
             {
-                await error.WriteLineAsync($"error: {ex.Message}");
+                await error.WriteLineAsync($"error: {InfluxHttpClient.Describe(ex)}");
                 return 2;
             }
 
@@ -81,7 +89,8 @@ internal static class QueryCommand
     }
 
     /// <summary>The InfluxQL and its bound parameters; exposed for tests.</summary>
-    internal static (string Text, Dictionary<string, object?> Parameters) Build(string measurement, string? participant, string? arm, DateTimeOffset? from, DateTimeOffset? to, string? period, string? modelVersion = null)
+    internal static (string Text, Dictionary<string, object?> Parameters) Build(string measurement, string? participant, string? arm, DateTimeOffset? from, DateTimeOffset? to, string? period, string? modelVersion = null,
+        InfluxConnectionOptions? connection = null)
     {
         var conditions = new List<string>();
         var parameters = new Dictionary<string, object?>(StringComparer.Ordinal);
@@ -119,7 +128,7 @@ internal static class QueryCommand
         }
 
         var where = conditions.Count == 0 ? "" : " WHERE " + string.Join(" AND ", conditions);
-        return ($"SELECT * FROM {InfluxQL.Identifier(measurement)}{where} ORDER BY time", parameters);
+        return ($"SELECT * FROM {connection?.Source(measurement) ?? InfluxQL.Identifier(measurement)}{where} ORDER BY time", parameters);
     }
 
     /// <summary>Rows as an aligned table, CSV (RFC 4180) or a JSON array of objects; time as ISO 8601 UTC.</summary>

@@ -121,7 +121,7 @@ internal static class ReplayCommand
             return Exit.BadInput;
         }
 
-        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        using var http = InfluxHttpClient.Create(request.Connection);
         var query = new InfluxQueryClient(http, request.Connection);
         try
         {
@@ -267,8 +267,8 @@ internal static class ReplayCommand
         var range = string.Create(CultureInfo.InvariantCulture, $"time >= {Point.ToTimestampNs(start)} AND time < {Point.ToTimestampNs(start + duration + TimeSpan.FromMinutes(1))}");
         try
         {
-            var hr = await query.QueryAsync($"SELECT COUNT(\"hr_bpm\") AS n, MEAN(\"hr_bpm\") AS mean, MIN(\"hr_bpm\") AS lo, MAX(\"hr_bpm\") AS hi, SUM(\"rejected\") AS rejected FROM \"heart_rate\" WHERE \"participant\" = $p AND {range}", parameters, cancellationToken);
-            var motion = await query.QueryAsync($"SELECT COUNT(\"enmo_mg\") AS n, MEAN(\"enmo_mg\") AS mean, MEAN(\"coverage\") AS coverage FROM \"motion\" WHERE \"participant\" = $p AND {range}", parameters, cancellationToken);
+            var hr = await query.QueryAsync($"SELECT COUNT(\"hr_bpm\") AS n, MEAN(\"hr_bpm\") AS mean, MIN(\"hr_bpm\") AS lo, MAX(\"hr_bpm\") AS hi, SUM(\"rejected\") AS rejected FROM {query.Source("heart_rate")} WHERE \"participant\" = $p AND {range}", parameters, cancellationToken);
+            var motion = await query.QueryAsync($"SELECT COUNT(\"enmo_mg\") AS n, MEAN(\"enmo_mg\") AS mean, MEAN(\"coverage\") AS coverage FROM {query.Source("motion")} WHERE \"participant\" = $p AND {range}", parameters, cancellationToken);
             var c = CultureInfo.InvariantCulture;
             await output.WriteLineAsync($"Stored in InfluxDB for {participant}");
             if (FirstRow(hr) is { } h)

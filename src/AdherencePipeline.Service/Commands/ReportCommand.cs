@@ -53,7 +53,7 @@ internal static partial class ReportCommand
                 return 1;
             }
 
-            using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            using var http = InfluxHttpClient.Create(connection);
             var query = new InfluxQueryClient(http, connection);
             try
             {

@@ -105,7 +105,7 @@ internal static class RescoreCommand
 
     public static async Task<Exit> RunAsync(RescoreRequest request, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        using var http = InfluxHttpClient.Create(request.Connection);
         try
         {
             await new InfluxQueryClient(http, request.Connection).PingAsync(cancellationToken);

@@ -28,7 +28,8 @@ internal static class StorageRegistration
             .ValidateOnStart();
 
         // The writer sends one request at a time; it handles timeouts itself.
-        services.AddHttpClient(HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddHttpClient(HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(sp => InfluxHttpClient.CreateHandler(sp.GetRequiredService<IOptions<InfluxConnectionOptions>>().Value));
         services.AddSingleton<IInfluxWriteEndpoint>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<InfluxConnectionOptions>>().Value;

@@ -163,9 +163,14 @@ internal static class AdherenceApi
             : TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Sign-in refused", detail: "The participant code or access code is not right.");
     }
 
-    private static async Task<Results<Ok<ParticipantSummary>, ForbidHttpResult, ProblemHttpResult>> ReadSummaryAsync(
+    private static async Task<Results<Ok<ParticipantSummary>, ForbidHttpResult, ValidationProblem, ProblemHttpResult>> ReadSummaryAsync(
         string participant, HttpContext context, ParticipantRegistry registry, AdherenceReader reader, TimeProvider time, CancellationToken cancellationToken)
     {
+        if (NotACode(participant) is { } invalid)
+        {
+            return invalid;
+        }
+
         if (!SignIn.MaySee(context.User, participant))
         {
             return TypedResults.Forbid();
@@ -370,6 +375,11 @@ internal static class AdherenceApi
     private static (Participant? Participant, DateTimeOffset From, DateTimeOffset To, IResult? Problem) Resolve(string participant, string? from, string? to,
         ParticipantRegistry registry, TimeProvider time, TimeSpan maxRange)
     {
+        if (NotACode(participant) is { } invalid)
+        {
+            return (null, default, default, invalid);
+        }
+
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var now = time.GetUtcNow();
         // Reports may carry a time a little ahead of the server's clock; the default end includes them.
@@ -407,6 +417,13 @@ internal static class AdherenceApi
         errors[field] = [$"{field}: expected an ISO 8601 date or time such as 2026-03-02 or 2026-03-02T08:00:00Z, found '{text}'"];
         return fallback;
     }
+
+    // Codes reach InfluxDB only as bound parameters; a value that is not a code at all is refused before
+    // any lookup, so an attempt such as "P001' OR 1=1 --" gets a 400 naming the field and runs no query.
+    private static ValidationProblem? NotACode(string participant) =>
+        ParticipantCode.IsValid(participant, out var problem)
+            ? null
+            : TypedResults.ValidationProblem(new Dictionary<string, string[]>(StringComparer.Ordinal) { ["participant"] = [$"participant: {problem}"] });
 
     private static ProblemHttpResult NotRegistered(string participant) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown participant", detail: $"participant: '{participant}' is not in the registry.");

@@ -141,7 +141,7 @@ internal sealed class AdherenceReader(HttpClient http, InfluxConnectionOptions c
 
     private async Task<IEnumerable<InfluxRow>> RowsAsync(string measurement, Participant participant, DateTimeOffset from, DateTimeOffset to, string extra, CancellationToken cancellationToken)
     {
-        var text = string.Create(C, $"SELECT * FROM {InfluxQL.Identifier(measurement)} WHERE \"participant\" = $participant {extra} AND time >= {Point.ToTimestampNs(from)} AND time < {Point.ToTimestampNs(to)} ORDER BY time");
+        var text = string.Create(C, $"SELECT * FROM {connection.Source(measurement)} WHERE \"participant\" = $participant {extra} AND time >= {Point.ToTimestampNs(from)} AND time < {Point.ToTimestampNs(to)} ORDER BY time");
         var series = await _query.QueryAsync(text, new Dictionary<string, object?> { ["participant"] = participant.Id }, cancellationToken).ConfigureAwait(false);
         return series.SelectMany(s => s.Rows);
     }

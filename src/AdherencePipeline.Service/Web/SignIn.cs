@@ -29,7 +29,8 @@ internal static partial class SignIn
             return false;
         }
 
-        await IssueAsync(context, [new Claim(ClaimTypes.Role, WebRegistration.ParticipantRole), new Claim(ClaimTypes.NameIdentifier, participant)]);
+        await IssueAsync(context, [new Claim(ClaimTypes.Role, WebRegistration.ParticipantRole), new Claim(ClaimTypes.NameIdentifier, participant),
+            new Claim(CredentialClaim, WebSecrets.Fingerprint(hash!))]);
         return true;
     }
 
@@ -37,14 +38,43 @@ internal static partial class SignIn
     public static async Task<bool> ResearcherAsync(HttpContext context, string token)
     {
         var options = context.RequestServices.GetRequiredService<IOptions<WebOptions>>().Value;
-        if (!WebSecrets.TokenMatches(token, options.ResearcherTokens))
+        if (WebSecrets.MatchingTokenHash(token, options.ResearcherTokens) is not { } hash)
         {
             return false;
         }
 
-        await IssueAsync(context, [new Claim(ClaimTypes.Role, WebRegistration.ResearcherRole)]);
+        await IssueAsync(context, [new Claim(ClaimTypes.Role, WebRegistration.ResearcherRole), new Claim(CredentialClaim, WebSecrets.Fingerprint(hash))]);
         return true;
     }
+
+    /// <summary>
+    /// Checks a sign-in cookie on every request: the hash it was made with must still be configured, and a
+    /// participant must still be in the registry. Removing or changing a token's or code's hash (in
+    /// <c>Web</c> or <c>Web:SecretsFile</c>) and restarting thus ends the sign-ins made with it, not only new ones.
+    /// </summary>
+    public static async Task ValidateAsync(CookieValidatePrincipalContext context)
+    {
+        var user = context.Principal;
+        var options = context.HttpContext.RequestServices.GetRequiredService<IOptions<WebOptions>>().Value;
+        var fingerprint = user?.FindFirstValue(CredentialClaim);
+        var participant = user is null ? null : ParticipantOf(user);
+        var valid = fingerprint is not null && (participant is null
+            ? user!.IsInRole(WebRegistration.ResearcherRole) && options.ResearcherTokens.Any(h => WebSecrets.Fingerprint(h) == fingerprint)
+            : options.ParticipantCodes.TryGetValue(participant, out var hash) && WebSecrets.Fingerprint(hash) == fingerprint
+                && context.HttpContext.RequestServices.GetRequiredService<ParticipantRegistry>().Find(participant) is not null);
+        if (!valid)
+        {
+            LogSignInRevoked(context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SignIn)), participant ?? "(researcher)");
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+        }
+    }
+
+    /// <summary>The claim holding <see cref="WebSecrets.Fingerprint"/> of the hash a sign-in was made with.</summary>
+    internal const string CredentialClaim = "adherence:credential";
+
+    [LoggerMessage(EventId = 8003, Level = LogLevel.Information, Message = "A sign-in of {Who} was ended: the token or access code it was made with is no longer configured")]
+    private static partial void LogSignInRevoked(ILogger logger, string who);
 
     /// <summary>Researchers see everyone; a participant sees only their own data.</summary>
     public static bool MaySee(ClaimsPrincipal user, string participant) =>

@@ -58,7 +58,8 @@ public static partial class WebRegistration
             connection.Validate();
             return connection;
         });
-        services.AddHttpClient<AdherenceReader>();
+        services.AddHttpClient<AdherenceReader>()
+            .ConfigurePrimaryHttpMessageHandler(sp => InfluxHttpClient.CreateHandler(sp.GetRequiredService<InfluxConnectionOptions>()));
         services.AddOptions<AnalysisOptions>().Bind(configuration.GetSection(AnalysisOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         // A bad instrument file, or a schedule naming a missing instrument, stops the start rather than the first questionnaire.
         services.AddOptions<OutcomesOptions>().Bind(configuration.GetSection(OutcomesOptions.Section)).ValidateOnStart();
@@ -80,6 +81,9 @@ public static partial class WebRegistration
                 o.LoginPath = "/sign-in";
                 o.Events.OnRedirectToLogin = context => Refuse(context, StatusCodes.Status401Unauthorized);
                 o.Events.OnRedirectToAccessDenied = context => Refuse(context, StatusCodes.Status403Forbidden);
+                o.Events.OnValidatePrincipal = SignIn.ValidateAsync;
+                // A sign-in lasts Web:SignInLifetime from the moment it was made; use does not extend it.
+                o.SlidingExpiration = false;
             });
         services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme).Configure<IOptions<WebOptions>>((cookie, web) =>
         {

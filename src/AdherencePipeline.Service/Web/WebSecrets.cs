@@ -21,18 +21,31 @@ public static class WebSecrets
     public static bool IsTokenHash(string? hash) => hash is { Length: 64 } && hash.All(Uri.IsHexDigit);
 
     /// <summary>True when the token's hash equals one of <paramref name="hashes"/>; looks at every hash, in constant time each.</summary>
-    public static bool TokenMatches(string token, IEnumerable<string> hashes)
+    public static bool TokenMatches(string token, IEnumerable<string> hashes) => MatchingTokenHash(token, hashes) is not null;
+
+    /// <summary>The configured hash that <paramref name="token"/> matches, or null; looks at every hash, in constant time each.</summary>
+    public static string? MatchingTokenHash(string token, IEnumerable<string> hashes)
     {
         ArgumentNullException.ThrowIfNull(hashes);
         var presented = SHA256.HashData(Encoding.UTF8.GetBytes(token));
-        var found = false;
+        string? found = null;
         foreach (var hash in hashes)
         {
-            found |= IsTokenHash(hash) && CryptographicOperations.FixedTimeEquals(presented, Convert.FromHexString(hash));
+            if (IsTokenHash(hash) && CryptographicOperations.FixedTimeEquals(presented, Convert.FromHexString(hash)))
+            {
+                found = hash;
+            }
         }
 
         return found;
     }
+
+    /// <summary>
+    /// A short fingerprint of a stored hash, carried in the sign-in cookie: when the hash is removed or
+    /// replaced (a token revoked, an access code changed), sign-ins made with it stop being accepted.
+    /// </summary>
+    public static string Fingerprint(string storedHash) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(storedHash)))[..16];
 
     /// <summary>A salted PBKDF2-SHA256 hash of an access code: <c>pbkdf2-sha256$iterations$salt$hash</c> (base64).</summary>
     public static string HashCode(string code)

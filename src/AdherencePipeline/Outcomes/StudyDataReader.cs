@@ -109,7 +109,7 @@ public sealed class StudyDataReader(InfluxQueryClient query)
     /// <summary>The last second with a valid heart rate of each participant that has one, before <paramref name="beforeUtc"/>.</summary>
     public async Task<IReadOnlyDictionary<string, DateTimeOffset>> LastValidWearAsync(DateTimeOffset beforeUtc, CancellationToken cancellationToken = default)
     {
-        var series = await query.QueryAsync(string.Create(C, $"SELECT LAST(\"hr_bpm\") FROM \"heart_rate\" WHERE time < {Point.ToTimestampNs(beforeUtc)} GROUP BY \"participant\""), null, cancellationToken).ConfigureAwait(false);
+        var series = await query.QueryAsync(string.Create(C, $"SELECT LAST(\"hr_bpm\") FROM {query.Source("heart_rate")} WHERE time < {Point.ToTimestampNs(beforeUtc)} GROUP BY \"participant\""), null, cancellationToken).ConfigureAwait(false);
         var last = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         foreach (var s in series)
         {
@@ -128,7 +128,7 @@ public sealed class StudyDataReader(InfluxQueryClient query)
     /// </summary>
     public async Task<IReadOnlyList<(string Participant, DateTimeOffset SlotStart, long Seconds)>> ValidWearSlotsAsync(DateTimeOffset fromUtc, DateTimeOffset toUtc, CancellationToken cancellationToken = default)
     {
-        var series = await query.QueryAsync($"SELECT COUNT(\"hr_bpm\") FROM \"heart_rate\" WHERE {Range(fromUtc, toUtc)} GROUP BY time(15m), \"participant\" fill(none)", null, cancellationToken).ConfigureAwait(false);
+        var series = await query.QueryAsync($"SELECT COUNT(\"hr_bpm\") FROM {query.Source("heart_rate")} WHERE {Range(fromUtc, toUtc)} GROUP BY time(15m), \"participant\" fill(none)", null, cancellationToken).ConfigureAwait(false);
         var slots = new List<(string, DateTimeOffset, long)>();
         foreach (var s in series)
         {

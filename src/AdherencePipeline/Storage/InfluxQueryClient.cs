@@ -17,6 +17,7 @@ public sealed class InfluxQueryClient
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(options);
+        options.ReadSecretFiles();
         _http = http;
         _options = options;
     }
@@ -32,6 +33,12 @@ public sealed class InfluxQueryClient
     /// <summary>Runs a statement that changes the server (CREATE, DROP, …) with POST, as InfluxDB requires.</summary>
     public Task<IReadOnlyList<InfluxSeries>> ExecuteAsync(string influxQl, IReadOnlyDictionary<string, object?>? parameters = null, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Post, influxQl, parameters, cancellationToken);
+
+    /// <summary>
+    /// <paramref name="measurement"/> as the FROM of a query: qualified with its retention policy when
+    /// <see cref="InfluxConnectionOptions.RetentionPolicies"/> names one, so readers find what the writer put there.
+    /// </summary>
+    public string Source(string measurement) => _options.Source(measurement);
 
     /// <summary>Pings the server; returns its version (from the <c>X-Influxdb-Version</c> header) and the round-trip time.</summary>
     public async Task<(string Version, TimeSpan RoundTrip)> PingAsync(CancellationToken cancellationToken = default)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
@@ -29,25 +30,101 @@ public sealed class InfluxV1WriteEndpoint : IInfluxWriteEndpoint
     public string Description => $"v1 {_options.Url} db={_options.Database}";
 
     /// <inheritdoc />
-    /// <remarks>With <see cref="InfluxConnectionOptions.CreateDatabase"/>, a missing database is created and the write repeated once.</remarks>
+    /// <remarks>
+    /// With <see cref="InfluxConnectionOptions.CreateDatabase"/>, a missing database is created and the write
+    /// repeated once. With <see cref="InfluxConnectionOptions.RetentionPolicies"/>, the batch is sent as one
+    /// request per retention policy; the first failure is the answer, and the caller then resends the whole
+    /// batch, which is harmless because a point written twice is stored once.
+    /// </remarks>
     public async Task<WriteOutcome> WriteAsync(ReadOnlyMemory<byte> lines, CancellationToken cancellationToken)
     {
-        var outcome = await WriteOnceAsync(lines, cancellationToken).ConfigureAwait(false);
+        if (_options.RetentionPolicies.Count == 0)
+        {
+            return await WriteToPolicyAsync(lines, _options.RetentionPolicy, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var (policy, part) in SplitByPolicy(lines.Span))
+        {
+            var outcome = await WriteToPolicyAsync(part.WrittenMemory, policy, cancellationToken).ConfigureAwait(false);
+            if (outcome.Kind != WriteOutcomeKind.Accepted)
+            {
+                return outcome;
+            }
+        }
+
+        return WriteOutcome.Accepted;
+    }
+
+    private async Task<WriteOutcome> WriteToPolicyAsync(ReadOnlyMemory<byte> lines, string? policy, CancellationToken cancellationToken)
+    {
+        var outcome = await WriteOnceAsync(lines, policy, cancellationToken).ConfigureAwait(false);
         if (outcome.Kind == WriteOutcomeKind.DatabaseNotFound && _options.CreateDatabase
             && await TryCreateDatabaseAsync(cancellationToken).ConfigureAwait(false))
         {
-            outcome = await WriteOnceAsync(lines, cancellationToken).ConfigureAwait(false);
+            outcome = await WriteOnceAsync(lines, policy, cancellationToken).ConfigureAwait(false);
         }
 
         return outcome;
     }
 
-    private async Task<WriteOutcome> WriteOnceAsync(ReadOnlyMemory<byte> lines, CancellationToken cancellationToken)
+    // Groups lines by the retention policy of their measurement (the text before the first unescaped ',' or
+    // ' '), keeping their order within each group; the measurement names in the settings are compared unescaped.
+    private List<(string? Policy, ArrayBufferWriter<byte> Lines)> SplitByPolicy(ReadOnlySpan<byte> lines)
+    {
+        var groups = new List<(string? Policy, ArrayBufferWriter<byte> Lines)>();
+        while (!lines.IsEmpty)
+        {
+            var end = lines.IndexOf((byte)'\n');
+            var line = end < 0 ? lines : lines[..(end + 1)];
+            lines = end < 0 ? [] : lines[(end + 1)..];
+            if (line.Trim((byte)'\n').IsEmpty)
+            {
+                continue;
+            }
+
+            var policy = _options.RetentionPolicyFor(Measurement(line));
+            var group = groups.FindIndex(g => g.Policy == policy);
+            if (group < 0)
+            {
+                groups.Add((policy, new ArrayBufferWriter<byte>(lines.Length + line.Length)));
+                group = groups.Count - 1;
+            }
+
+            groups[group].Lines.Write(line);
+        }
+
+        return groups;
+    }
+
+    private static string Measurement(ReadOnlySpan<byte> line)
+    {
+        var name = new System.Text.StringBuilder();
+        for (var i = 0; i < line.Length; i++)
+        {
+            var b = line[i];
+            if (b == (byte)'\\' && i + 1 < line.Length)
+            {
+                name.Append((char)line[++i]);
+                continue;
+            }
+
+            if (b is (byte)',' or (byte)' ' or (byte)'\n')
+            {
+                break;
+            }
+
+            name.Append((char)b);
+        }
+
+        return name.ToString();
+    }
+
+    private async Task<WriteOutcome> WriteOnceAsync(ReadOnlyMemory<byte> lines, string? policy, CancellationToken cancellationToken)
     {
         using var request = InfluxHttp.Request(HttpMethod.Post, _options, "/write",
         [
             new("db", _options.Database),
-            new("rp", _options.RetentionPolicy),
+            new("rp", policy),
             new("precision", "ns"),
         ]);
         request.Content = _options.Gzip ? Gzip(lines.Span) : new ReadOnlyMemoryContent(lines);
@@ -76,7 +153,7 @@ public sealed class InfluxV1WriteEndpoint : IInfluxWriteEndpoint
         }
         catch (HttpRequestException ex)
         {
-            return new(WriteOutcomeKind.Retry, null, ex.Message);
+            return new(WriteOutcomeKind.Retry, null, InfluxHttpClient.Describe(ex));
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -61,6 +61,22 @@ public sealed class InfluxCheckCommandTests : IClassFixture<InfluxServerFixture>
     }
 
     [Fact]
+    public async Task Check_RetentionPolicyMissing_ExitsFiveNamingTheSettingAndPassesOnceCreated()
+    {
+        var database = InfluxServer.NewDatabaseName();
+        var config = WriteConfig("rp.json", $$"""{ "Influx": { "Url": "{{_server.Url}}", "Database": "{{database}}", "CreateDatabase": true, "RetentionPolicies": { "motion": "raw_90d" } } }""");
+
+        var missing = await CliRunner.RunAsync("influx", "check", "--config", config);
+        await _server.ExecuteAsync($"CREATE RETENTION POLICY \"raw_90d\" ON \"{database}\" DURATION 90d REPLICATION 1");
+        var present = await CliRunner.RunAsync("influx", "check", "--config", config);
+
+        Assert.Equal(5, missing.ExitCode);
+        Assert.Contains("Influx:RetentionPolicies:motion: the retention policy 'raw_90d' does not exist", missing.Output, StringComparison.Ordinal);
+        Assert.Equal(0, present.ExitCode);
+        Assert.Contains("retention policies raw_90d: present", present.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Check_ConfigFileMissing_ExitsOneNamingTheFile()
     {
         var missing = Path.Combine(_directory, "nope.json");

@@ -74,9 +74,17 @@ public sealed class ReplayCommandTests : IClassFixture<InfluxServerFixture>, IDi
         var json = await CliRunner.RunAsync(["query", "adherence", "--arm", "exercise", "--from", "2026-03-01", "--to", "2026-03-09", "--format", "json", .. common]);
         using var parsed = System.Text.Json.JsonDocument.Parse(json.Output);
         Assert.Equal("2026-W10", Assert.Single(parsed.RootElement.EnumerateArray().ToList()).GetProperty("label").GetString());
+        // InfluxQL smuggled into a participant code is refused before any query; into an arm (any text), it is
+        // bound as a value and matches nothing, although the exercise arm has rows.
         var hostile = await CliRunner.RunAsync(["query", "sessions", "--participant", "P002' OR participant =~ /.*/ --", .. common]);
-        Assert.Equal(0, hostile.ExitCode);
-        Assert.Equal("no rows\n", hostile.Output);
+        Assert.Equal(1, hostile.ExitCode);
+        Assert.Contains("--participant: 'P002' OR participant =~ /.*/ --' looks like a name", hostile.Error, StringComparison.Ordinal);
+        Assert.Equal("", hostile.Output);
+        var hostileArm = await CliRunner.RunAsync(["query", "sessions", "--arm", "x' OR \"arm\" =~ /.*/ --", .. common]);
+        Assert.Equal(0, hostileArm.ExitCode);
+        Assert.Equal("no rows\n", hostileArm.Output);
+        var exerciseArm = await CliRunner.RunAsync(["query", "sessions", "--arm", "exercise", .. common]);
+        Assert.Contains("P002", exerciseArm.Output, StringComparison.Ordinal);
 
         // And the weekly report, with a pain report after the session and the chart.
         var registry = Path.Combine(Repository, "data", "participants.example.json");

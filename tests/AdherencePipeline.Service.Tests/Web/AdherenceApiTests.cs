@@ -343,6 +343,45 @@ public sealed class AdherenceApiTests : IClassFixture<WebServer>
         return new FormUrlEncodedContent(pairs);
     }
 
+    public static TheoryData<string> HostileParticipantPaths => new()
+    {
+        "/api/participants/P001' OR 1=1 --/sessions",
+        "/api/participants/P001%27%20OR%20participant%20%3D~%20%2F.*%2F%20--/activity.csv",
+        "/api/participants/%22%3B%20DROP%20DATABASE%20adherence%3B%20--/adherence",
+        "/api/participants/P002%22%20OR%20%221%22%3D%221/pain",
+        "/api/participants/P001' OR 1=1 --/summary",
+    };
+
+    // The server below points at a port where no InfluxDB listens: a request that ran any query would be
+    // answered 503, so a 400 shows the hostile code was refused before a query was made.
+    [Theory]
+    [MemberData(nameof(HostileParticipantPaths))]
+    public async Task Read_ParticipantCodeWithInfluxQL_Is400NamingTheFieldAndRunsNoQuery(string path)
+    {
+        var url = await _server.StartAsync(new Uri($"http://127.0.0.1:{ClosedPort()}"), "unused", signInAttemptsPerMinute: 10);
+        using var client = _server.Researcher();
+        client.BaseAddress = url;
+
+        using var hostile = await client.GetAsync(new Uri(path, UriKind.Relative));
+        using var valid = await client.GetAsync(new Uri("/api/participants/P002/sessions", UriKind.Relative));
+
+        var problem = await AssertProblemAsync(hostile, HttpStatusCode.BadRequest);
+        Assert.StartsWith("participant: ", problem.GetProperty("errors").GetProperty("participant")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, valid.StatusCode);
+    }
+
+    [Fact]
+    public async Task Read_ParticipantCodeWithInfluxQL_AsParticipant_GetsNothing()
+    {
+        using var client = await _server.ParticipantAsync();
+
+        using var summary = await client.GetAsync(new Uri("/api/participants/P002' OR 1=1 --/summary", UriKind.Relative));
+        using var sessions = await client.GetAsync(new Uri("/api/participants/P002' OR 1=1 --/sessions", UriKind.Relative));
+
+        await AssertProblemAsync(summary, HttpStatusCode.BadRequest);
+        Assert.Equal(HttpStatusCode.Forbidden, sessions.StatusCode);
+    }
+
     // A port nothing listens on: bound, read and released.
     private static int ClosedPort()
     {

@@ -43,7 +43,7 @@ public sealed class CrashRecoveryTests : IClassFixture<InfluxServerFixture>, IAs
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
         var settings = Bench.Settings(_server.Url, database, Bench.Registry(today.AddDays(-1)),
             ("Logging:LogLevel:Default", "Information"), ("Worker:StatusInterval", "00:00:01"),
-            ("Worker:Bouts:MinimumBout", "00:00:10"), ("Worker:Bouts:MaximumInterruption", "00:00:15"), ("Worker:Bouts:MaximumSessionGap", "00:01:00"));
+            ("Worker:Bouts:MinimumBout", "00:00:10"), ("Worker:Bouts:MaximumInterruption", "00:00:05"), ("Worker:Bouts:MaximumSessionGap", "00:01:00"));
         var config = Bench.ConfigFile(settings);
         var notifications = Notifications().Where(n => n.Offset >= From && n.Offset < To).ToList();
         using var http = new HttpClient();
