@@ -41,8 +41,11 @@ public sealed class ActivityModel
     /// </summary>
     public string? TreeEvaluatorUnavailableReason { get; }
 
+    /// <summary>The flattened trees, when in use.</summary>
+    internal TreeEnsembleEvaluator? Trees => _trees;
+
     /// <summary>How windows are scored, for logs: the flattened trees or ML.NET's prediction engine.</summary>
-    public string Evaluator => _trees is null ? "ML.NET prediction engine" : $"flattened trees ({_trees.TreeCount} trees, {_trees.NodeCount} nodes)";
+    public string Evaluator => _trees is null ? "ML.NET prediction engine" : $"flattened trees ({_trees.TreeCount} trees, {_trees.DecisionNodeCount} decision nodes)";
 
     /// <summary>The model's card.</summary>
     public ActivityModelCard Card { get; }

@@ -95,6 +95,22 @@ public sealed class TreeEnsembleEvaluatorTests(ActivityFixture data)
     }
 
     [Fact]
+    public void Predict_ModelTrainedWithMissingFeatures_SendsNaNWhereMLNetDoes()
+    {
+        // NaN in training makes LightGBM learn a side for missing values; ML.NET keeps it as a per-node default.
+        var random = new Random(3);
+        var windows = data.Windows.Where((_, i) => i % 2 == 0).Select(w => w with
+        {
+            Features = [.. w.Features.Select((v, f) => f % 3 == 0 && random.Next(3) == 0 ? float.NaN : v)],
+        }).ToList();
+        var model = ActivityTrainer.Train(windows, ActivityFixture.Small with { Iterations = 10 });
+        var inputs = data.Windows.Where((_, i) => i % 2 == 1).Select(w => (float[])[.. w.Features.Select((v, f) => f % 2 == 0 && random.Next(2) == 0 ? float.NaN : v)]).ToList();
+
+        Assert.True(model.Trees!.SendsSomeMissingLeft);
+        AssertSameAsMLNet(model, inputs);
+    }
+
+    [Fact]
     public void Load_OneVersusAllFastTreeModel_FallsBackToMLNetAndSaysWhy()
     {
         var model = ActivityTrainer.Train([.. data.Windows.Where((_, i) => i % 5 == 0)], ActivityFixture.Small with { Trainer = "fasttree", Iterations = 5 });
