@@ -15,7 +15,7 @@ namespace AdherencePipeline.Benchmarks;
 [MemoryDiagnoser]
 public class ClassifierBenchmarks
 {
-    private const int Batch = 1_000;
+    private const int Batch = 200;
     private readonly float[] _probabilities = new float[ActivityTaxonomy.Count];
     private ActivityModel _model = null!;
     private float[][] _windows = [];
@@ -66,11 +66,11 @@ public class ClassifierBenchmarks
         return _probabilities[0];
     }
 
-    /// <summary>1,000 windows through one ML.NET <c>Transform</c>; time per window.</summary>
+    /// <summary>200 windows through one ML.NET <c>Transform</c>; time per window.</summary>
     [Benchmark(OperationsPerInvoke = Batch)]
     public int MLNetBatch() => _model.PredictBatchWithMLNet(_windows).Length;
 
-    /// <summary>1,000 windows through the flattened trees; time per window.</summary>
+    /// <summary>200 windows through the flattened trees; time per window.</summary>
     [Benchmark(OperationsPerInvoke = Batch)]
     public float FlattenedBatch()
     {
