@@ -16,6 +16,14 @@ using AdherencePipeline.Testing;
 //     Archives the recording's decoded stream repeated to about each number of hours, then re-scores
 //     each archive: read only, + analysis, + classification and sessions, + storage (with --store),
 //     reporting accelerometer samples per second and the archive's size.
+//   live --recording PATH [--wearables 10,100,1000] [--minutes 2] [--warmup-seconds 30] [--model PATH] [--url URL]
+//     N virtual Polar H10 straps stream the recording in real time (each from its own place in it)
+//     into the BlueZ transport's queue, and the worker's stages process it into a real InfluxDB;
+//     reports CPU of this process and of influxd, memory per wearable and the latency from a frame's
+//     notification to InfluxDB's acknowledgement of the points it produced. --minutes includes the warm-up.
+//   classify --recording PATH [--windows 1000] [--repeat 20] [--model PATH]
+//     The shipped model on the recording's complete windows: ML.NET's engine, ML.NET's batch and the
+//     flattened trees, in microseconds of this process's CPU time per window.
 //   nats [--gateways N] [--participants N] [--frames N] [--replicas N] [--rate FRAMES_PER_S] [--url URL]
 //     Gateways publish PMD-sized frames through their spools to JetStream — a private three-node
 //     nats-server cluster started here, or the servers at --url — and one consumer per participant
@@ -27,6 +35,22 @@ if (arguments.FirstOrDefault() == "rescore")
     return await RescoreBenchmark.RunAsync(Option("--recording") ?? "data/demo/hexoskin-subject001-excerpt.acc.csv.gz",
         [.. (Option("--hours") ?? "1,10").Split(',').Select(h => double.Parse(h, CultureInfo.InvariantCulture))],
         Option("--model") ?? "data/models/activity.zip", arguments.Contains("--store"), Option("--url"));
+}
+
+if (arguments.FirstOrDefault() == "classify")
+{
+    return ClassifyBenchmark.Run(Option("--recording") ?? "data/demo/hexoskin-subject001-excerpt.acc.csv.gz",
+        int.Parse(Option("--windows") ?? "1000", CultureInfo.InvariantCulture), int.Parse(Option("--repeat") ?? "20", CultureInfo.InvariantCulture),
+        Option("--model") ?? "data/models/activity.zip");
+}
+
+if (arguments.FirstOrDefault() == "live")
+{
+    return await LiveBenchmark.RunAsync(Option("--recording") ?? "data/demo/hexoskin-subject001-excerpt.acc.csv.gz",
+        [.. (Option("--wearables") ?? "10,100,1000").Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture))],
+        TimeSpan.FromMinutes(double.Parse(Option("--minutes") ?? "2", CultureInfo.InvariantCulture)),
+        TimeSpan.FromSeconds(double.Parse(Option("--warmup-seconds") ?? "30", CultureInfo.InvariantCulture)),
+        Option("--model") ?? "data/models/activity.zip", Option("--url"));
 }
 
 if (arguments.FirstOrDefault() == "nats")
@@ -45,7 +69,7 @@ if (arguments.FirstOrDefault() == "replay")
 
 if (arguments.FirstOrDefault() != "writer")
 {
-    Console.Error.WriteLine("usage: writer [--points N] [--batch N] [--gzip false] [--url URL] | replay --recording PATH [--repeat N] [--url URL] | rescore --recording PATH [--hours 1,10,100] [--model PATH] [--store] [--url URL] | nats [--gateways N] [--participants N] [--frames N] [--replicas N] [--rate N] [--url URL]");
+    Console.Error.WriteLine("usage: writer [--points N] [--batch N] [--gzip false] [--url URL] | replay --recording PATH [--repeat N] [--url URL] | rescore --recording PATH [--hours 1,10,100] [--model PATH] [--store] [--url URL] | classify --recording PATH [--windows N] [--repeat N] | live --recording PATH [--wearables 10,100,1000] [--minutes 2] [--warmup-seconds 30] [--url URL] | nats [--gateways N] [--participants N] [--frames N] [--replicas N] [--rate N] [--url URL]");
     return 2;
 }
 

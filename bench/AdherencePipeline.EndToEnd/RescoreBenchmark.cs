@@ -65,6 +65,7 @@ internal static class RescoreBenchmark
                 var dataHours = copies * span / 3600e9;
 
                 // Stage by stage: archive read alone, + analysis, + classification/bouts/sessions, + storage.
+                var readCpu = Cpu();
                 var (readSamples, readTime) = Time(() =>
                 {
                     long n = 0;
@@ -75,14 +76,20 @@ internal static class RescoreBenchmark
 
                     return n;
                 });
+                readCpu = Cpu() - readCpu;
+                var analysedCpu = Cpu();
                 var analysed = await RescoreAsync(archiveRoot, participant, model, events => events, analyseOnly: true);
+                analysedCpu = Cpu() - analysedCpu;
+                var scoredCpu = Cpu();
                 var scored = await RescoreAsync(archiveRoot, participant, model, events => events, analyseOnly: false);
+                scoredCpu = Cpu() - scoredCpu;
                 string stored = "";
                 if (store)
                 {
                     var connection = new InfluxConnectionOptions { Url = new Uri(url!), Database = $"bench_{Guid.NewGuid():N}", CreateDatabase = true };
                     var spool = Path.Combine(root, "spool-" + participant);
                     var watch = Stopwatch.StartNew();
+                    var storedCpu = Cpu();
                     RescoreSummary summary;
                     await using (var influx = new InfluxLineWriter(new InfluxV1WriteEndpoint(http, connection), new InfluxWriterOptions { SpoolDirectory = spool }))
                     {
@@ -91,13 +98,15 @@ internal static class RescoreBenchmark
                     }
 
                     watch.Stop();
-                    stored = string.Create(CultureInfo.InvariantCulture, $"; + storage {summary.Points:N0} points until stored {watch.Elapsed.TotalSeconds:0.00} s = {summary.AccelerometerSamples / watch.Elapsed.TotalSeconds:N0} samples/s");
+                    storedCpu = Cpu() - storedCpu;
+                    stored = string.Create(CultureInfo.InvariantCulture, $"; + storage {summary.Points:N0} points until stored {watch.Elapsed.TotalSeconds:0.00} s = {summary.AccelerometerSamples / watch.Elapsed.TotalSeconds:N0} samples/s (CPU {storedCpu:0.00} s = {summary.AccelerometerSamples / storedCpu:N0} samples per CPU-second)");
                 }
 
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{dataHours:0.0} h ({copies} x {recording.SubjectId}): {readSamples:N0} samples, archive {bytes / 1e6:0.00} MB = {(double)bytes / readSamples:0.00} B/sample, {bytes / 1e6 / dataHours:0.00} MB/h (written in {build.Elapsed.TotalSeconds:0.0} s); " +
-                    $"read {readTime.TotalSeconds:0.00} s = {readSamples / readTime.TotalSeconds:N0} samples/s; + analysis {analysed.Seconds:0.00} s = {readSamples / analysed.Seconds:N0} samples/s; " +
-                    $"+ classification {scored.Seconds:0.00} s = {readSamples / scored.Seconds:N0} samples/s ({scored.Classified:N0} windows){stored}; peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1e6:0} MB"));
+                    $"read {readTime.TotalSeconds:0.00} s = {readSamples / readTime.TotalSeconds:N0} samples/s (CPU {readSamples / readCpu:N0}/s); + analysis {analysed.Seconds:0.00} s = {readSamples / analysed.Seconds:N0} samples/s (CPU {readSamples / analysedCpu:N0}/s); " +
+                    $"+ classification {scored.Seconds:0.00} s = {readSamples / scored.Seconds:N0} samples/s (CPU {readSamples / scoredCpu:N0}/s) ({scored.Classified:N0} windows){stored}; peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1e6:0} MB; " +
+                    $"load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
                 Directory.Delete(archiveRoot, recursive: true);
             }
 
@@ -139,6 +148,9 @@ internal static class RescoreBenchmark
 
         return (watch.Elapsed.TotalSeconds, 0);
     }
+
+    /// <summary>CPU seconds (user + system) used by this process so far, all threads.</summary>
+    private static double Cpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
 
     private static (long Samples, TimeSpan Time) Time(Func<long> action)
     {

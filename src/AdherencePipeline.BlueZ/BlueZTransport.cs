@@ -232,6 +232,13 @@ public sealed class BlueZTransport : IAsyncDisposable
         return false;
     }
 
+    /// <summary>
+    /// Queues a frame as if the bound device at its address had just notified it, through the same
+    /// per-device share as a D-Bus notification (for in-process load tests of what reads the queue);
+    /// false when the address is not bound or its share is full.
+    /// </summary>
+    internal bool PublishNotification(in RawFrame frame) => _sessions.TryGetValue(frame.DeviceAddress, out var session) && Publish(session, frame);
+
     /// <summary>Queues a disconnect behind the frames the device sent before it.</summary>
     internal void Publish(BleDeviceDisconnected disconnected) => _channel.Writer.TryWrite(new BleData(default, disconnected));
 

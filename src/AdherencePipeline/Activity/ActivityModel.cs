@@ -7,14 +7,17 @@ namespace AdherencePipeline.Activity;
 
 /// <summary>
 /// A trained activity model: the ML.NET classifier, its temporal smoother and its card. Prediction
-/// is thread-safe: single windows go through a pool of prediction engines (an engine is not
-/// thread-safe, so each call borrows one), batches through one <c>Transform</c> over a data view.
+/// is thread-safe. When the classifier is a tree ensemble of a shape <see cref="TreeEnsembleEvaluator"/>
+/// reproduces, windows are scored by its flattened trees (same probabilities, bit for bit, without
+/// ML.NET's per-row machinery); otherwise single windows go through a pool of prediction engines (an
+/// engine is not thread-safe, so each call borrows one), batches through one <c>Transform</c>.
 /// </summary>
 public sealed class ActivityModel
 {
     private readonly MLContext _ml;
     private readonly ITransformer _transformer;
     private readonly ConcurrentBag<PredictionEngine<ActivityInput, ActivityOutput>> _engines = [];
+    private readonly TreeEnsembleEvaluator? _trees;
 
     internal ActivityModel(MLContext ml, ITransformer transformer, ActivityModelCard card, TemporalSmoother smoother)
     {
@@ -22,7 +25,27 @@ public sealed class ActivityModel
         _transformer = transformer;
         Card = card;
         Smoother = smoother;
+        _trees = TreeEnsembleEvaluator.TryCreate(transformer, ActivityFeatures.Count, nameof(ActivityInput.Features), out var reason);
+        if (_trees is not null && _trees.ClassCount != ActivityTaxonomy.Count)
+        {
+            reason = $"the trees give {_trees.ClassCount} scores, not {ActivityTaxonomy.Count}";
+            _trees = null;
+        }
+
+        TreeEvaluatorUnavailableReason = _trees is null ? reason : null;
     }
+
+    /// <summary>
+    /// Null when windows are scored by the flattened trees; otherwise why the model's shape is not one
+    /// <see cref="TreeEnsembleEvaluator"/> reproduces, and every window goes through ML.NET (slower, same result).
+    /// </summary>
+    public string? TreeEvaluatorUnavailableReason { get; }
+
+    /// <summary>The flattened trees, when in use.</summary>
+    internal TreeEnsembleEvaluator? Trees => _trees;
+
+    /// <summary>How windows are scored, for logs: the flattened trees or ML.NET's prediction engine.</summary>
+    public string Evaluator => _trees is null ? "ML.NET prediction engine" : $"flattened trees ({_trees.TreeCount} trees, {_trees.DecisionNodeCount} decision nodes)";
 
     /// <summary>The model's card.</summary>
     public ActivityModelCard Card { get; }
@@ -38,6 +61,50 @@ public sealed class ActivityModel
     {
         ArgumentNullException.ThrowIfNull(features);
         CheckLength(features);
+        if (_trees is null)
+        {
+            return PredictWithMLNet(features);
+        }
+
+        var p = new float[ActivityTaxonomy.Count];
+        Predict(features, p);
+        return p;
+    }
+
+    /// <summary>
+    /// Writes the class probabilities of one window into <paramref name="probabilities"/> (<see cref="ActivityTaxonomy.Count"/>
+    /// long); without allocation when the flattened trees are in use.
+    /// </summary>
+    public void Predict(ReadOnlySpan<float> features, Span<float> probabilities)
+    {
+        if (features.Length != ActivityFeatures.Count)
+        {
+            throw new ArgumentException($"The classifier reads {ActivityFeatures.Count} features, not {features.Length}.", nameof(features));
+        }
+
+        if (probabilities.Length != ActivityTaxonomy.Count)
+        {
+            throw new ArgumentException($"The classifier gives {ActivityTaxonomy.Count} probabilities, not {probabilities.Length}.", nameof(probabilities));
+        }
+
+        if (_trees is null)
+        {
+            PredictWithMLNet(features.ToArray()).CopyTo(probabilities);
+            return;
+        }
+
+        _trees.Score(features, probabilities);
+        Normalise(probabilities);
+    }
+
+    /// <summary>
+    /// Class probabilities of one window through ML.NET's prediction engine, whatever evaluator is in
+    /// use: the reference the flattened trees are checked against.
+    /// </summary>
+    public float[] PredictWithMLNet(float[] features)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        CheckLength(features);
         if (!_engines.TryTake(out var engine))
         {
             engine = _ml.Model.CreatePredictionEngine<ActivityInput, ActivityOutput>(_transformer, ignoreMissingColumns: true,
@@ -48,7 +115,10 @@ public sealed class ActivityModel
         {
             var output = new ActivityOutput();
             engine.Predict(new ActivityInput { Features = features }, ref output);
-            return Normalise(output.Score);
+            var p = new float[ActivityTaxonomy.Count];
+            output.Score.AsSpan(0, Math.Min(output.Score.Length, p.Length)).CopyTo(p);
+            Normalise(p);
+            return p;
         }
         finally
         {
@@ -65,13 +135,40 @@ public sealed class ActivityModel
             CheckLength(f);
         }
 
+        if (_trees is not null)
+        {
+            var scored = new float[features.Count][];
+            for (var i = 0; i < scored.Length; i++)
+            {
+                scored[i] = new float[ActivityTaxonomy.Count];
+                Predict(features[i], scored[i]);
+            }
+
+            return scored;
+        }
+
+        return PredictBatchWithMLNet(features);
+    }
+
+    /// <summary>Class probabilities of many windows through one ML.NET <c>Transform</c>, whatever evaluator is in use.</summary>
+    public float[][] PredictBatchWithMLNet(IReadOnlyList<float[]> features)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        foreach (var f in features)
+        {
+            CheckLength(f);
+        }
+
         var view = _ml.Data.LoadFromEnumerable(features.Select(f => new ActivityInput { Features = f }), ActivityModelSchema.Input());
         var scored = _transformer.Transform(view);
         var result = new float[features.Count][];
         var i = 0;
         foreach (var row in _ml.Data.CreateEnumerable<ActivityOutput>(scored, reuseRowObject: false, ignoreMissingColumns: true, ActivityModelSchema.Output()))
         {
-            result[i++] = Normalise(row.Score);
+            var p = new float[ActivityTaxonomy.Count];
+            row.Score.AsSpan(0, Math.Min(row.Score.Length, p.Length)).CopyTo(p);
+            Normalise(p);
+            result[i++] = p;
         }
 
         return result;
@@ -208,13 +305,12 @@ public sealed class ActivityModel
         }
     }
 
-    private static float[] Normalise(float[] score)
+    private static void Normalise(Span<float> p)
     {
-        var p = new float[ActivityTaxonomy.Count];
         var sum = 0f;
-        for (var i = 0; i < p.Length && i < score.Length; i++)
+        for (var i = 0; i < p.Length; i++)
         {
-            p[i] = float.IsFinite(score[i]) ? MathF.Max(0, score[i]) : 0;
+            p[i] = float.IsFinite(p[i]) ? MathF.Max(0, p[i]) : 0;
             sum += p[i];
         }
 
@@ -222,7 +318,5 @@ public sealed class ActivityModel
         {
             p[i] = sum > 0 ? p[i] / sum : 1f / p.Length;
         }
-
-        return p;
     }
 }

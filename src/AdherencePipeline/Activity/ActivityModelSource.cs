@@ -26,6 +26,7 @@ public sealed partial class ActivityModelSource : IDisposable
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _current = ActivityModel.Load(ModelPath);
         LogLoaded(_logger, ModelPath, _current.Version, _current.Card.FeatureSchemaHash);
+        LogEvaluator(_current);
     }
 
     /// <summary>Uses <paramref name="initial"/>, already loaded from <paramref name="modelPath"/> (and checked), as the current model.</summary>
@@ -95,6 +96,7 @@ public sealed partial class ActivityModelSource : IDisposable
 
             var old = Interlocked.Exchange(ref _current, next);
             LogSwapped(_logger, ModelPath, old.Version, next.Version);
+            LogEvaluator(next);
             Swapped?.Invoke(this, next);
             return true;
         }
@@ -115,6 +117,24 @@ public sealed partial class ActivityModelSource : IDisposable
             TryReload(out _);
         }
     }
+
+    private void LogEvaluator(ActivityModel model)
+    {
+        if (model.TreeEvaluatorUnavailableReason is { } reason)
+        {
+            LogTreesNotFlattened(_logger, ModelPath, model.Version, reason);
+        }
+        else
+        {
+            LogTreesFlattened(_logger, ModelPath, model.Version, model.Evaluator);
+        }
+    }
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Activity model {Path} version {Version} scores windows with its {Evaluator}")]
+    private static partial void LogTreesFlattened(ILogger logger, string path, string version, string evaluator);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Activity model {Path} version {Version} scores every window through ML.NET (slower): its trees cannot be flattened because {Reason}")]
+    private static partial void LogTreesNotFlattened(ILogger logger, string path, string version, string reason);
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Activity model {Path} loaded: version {Version}, feature schema {SchemaHash}")]
     private static partial void LogLoaded(ILogger logger, string path, string version, string schemaHash);

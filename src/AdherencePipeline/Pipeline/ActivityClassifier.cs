@@ -30,7 +30,10 @@ public sealed class ActivityClassifier
         }
 
         var model = _model();
-        var probabilities = model.Predict(ActivityFeatures.Select(window.Features));
+        Span<float> inputs = stackalloc float[ActivityFeatures.Count];
+        ActivityFeatures.Select(window.Features, inputs);
+        var probabilities = new float[ActivityTaxonomy.Count];
+        model.Predict(inputs, probabilities);
         var key = (window.Participant, window.DeviceModel);
         if (!_beliefs.TryGetValue(key, out var state) || state.Version != model.Version)
         {

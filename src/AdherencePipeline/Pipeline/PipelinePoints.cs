@@ -55,6 +55,9 @@ public static class PipelinePoints
         };
     }
 
+    // One string per class, made once rather than at every window.
+    private static readonly string[] ProbabilityFields = [.. ActivityTaxonomy.Names.Select(n => "p_" + n)];
+
     private static Point ActivityPoint(ActivityEvent a)
     {
         var builder = Point.For(Activity)
@@ -74,7 +77,7 @@ public static class PipelinePoints
 
         for (var i = 0; i < a.Probabilities.Count; i++)
         {
-            builder.Field("p_" + ActivityTaxonomy.Names[i], (double)a.Probabilities[i]);
+            builder.Field(ProbabilityFields[i], (double)a.Probabilities[i]);
         }
 
         return builder.At(a.StartNs);
