@@ -38,6 +38,7 @@ internal sealed class AdherenceWorker : IHostedService, IAsyncDisposable
     private readonly Channel<BleDeviceStatus> _statuses = Channel.CreateUnbounded<BleDeviceStatus>(new UnboundedChannelOptions { SingleReader = true });
     private readonly List<Task> _pipelines = [];
     private readonly List<SessionJournal> _journals = [];
+    private readonly List<WorkerArchive> _archives = [];
     private readonly DeviceFaultCounters _faults;
     private readonly CancellationTokenSource _statusStop = new();
     private IDisposable? _connection;
@@ -85,6 +86,13 @@ internal sealed class AdherenceWorker : IHostedService, IAsyncDisposable
 
             var prior = await ReadBackAsync(participant, journal, cancellationToken);
             var merged = devices.Select(d => data.DecodeDevice(d.Profile, d.Address, _faults, _metrics)).Merge();
+            if (_setup.ArchiveDirectory is { } archiveRoot)
+            {
+                var archive = new WorkerArchive(archiveRoot, participant, _logger);
+                _archives.Add(archive);
+                merged = merged.Do(archive.Append, archive.Flush);
+            }
+
             var options = new ParticipantPipelineOptions
             {
                 Participant = participant.Id,
@@ -164,6 +172,11 @@ internal sealed class AdherenceWorker : IHostedService, IAsyncDisposable
         foreach (var journal in _journals)
         {
             journal.Dispose();
+        }
+
+        foreach (var archive in _archives)
+        {
+            archive.Dispose();
         }
     }
 

@@ -34,4 +34,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 7309, Level = LogLevel.Warning, Message = "{Batches} spooled batch(es) of an earlier run were not delivered within {Seconds} s; sessions read back for adherence may miss the latest ones")]
     public static partial void SpoolNotDelivered(ILogger logger, int batches, int seconds);
+
+    [LoggerMessage(EventId = 7310, Level = LogLevel.Error, Message = "Participant {Participant}: the raw archive cannot be written after {Records} record(s); archiving stops for this participant until the next start, the live results are still stored")]
+    public static partial void ArchiveFailed(ILogger logger, Exception exception, string participant, long records);
+
+    [LoggerMessage(EventId = 7311, Level = LogLevel.Warning, Message = "Participant {Participant}: the raw archive's day file was repaired on opening: {Issue}")]
+    public static partial void ArchiveRepaired(ILogger logger, string participant, string issue);
 }

@@ -28,6 +28,15 @@ internal sealed record WorkerSetup(
     /// <summary>The configuration key of the activity model file.</summary>
     public const string ModelKey = "Activity:ModelPath";
 
+    /// <summary>The configuration key of the raw archive's root folder (docs/archive.md).</summary>
+    public const string ArchiveDirectoryKey = "Archive:Directory";
+
+    /// <summary>The configuration key that turns the raw archive of the live stream off (on by default).</summary>
+    public const string ArchiveEnabledKey = "Archive:Enabled";
+
+    /// <summary>Where the live stream's decoded samples are archived, or <c>null</c> when archiving is off.</summary>
+    public string? ArchiveDirectory { get; init; }
+
     /// <summary>
     /// Reads and checks the registry, firmware profiles, model and the <c>Ble</c>, <c>Worker</c> and
     /// <c>Influx</c> settings, and finds the devices bound on <paramref name="now"/>'s date. Every
@@ -66,9 +75,15 @@ internal sealed record WorkerSetup(
             errors.AddRange(profileErrors.Select(e => $"{SensorProfiles.DirectoryKey}: {e}"));
         }
 
-        if (worker is not null)
+        if (worker is not null && !string.IsNullOrWhiteSpace(worker.StateDirectory))
         {
-            CheckStateDirectory(worker, errors);
+            CheckFolder($"{WorkerOptions.SectionName}:{nameof(WorkerOptions.StateDirectory)}", worker.StateDirectory, errors);
+        }
+
+        var archive = ArchiveFolder(configuration, errors);
+        if (archive is not null)
+        {
+            CheckFolder(ArchiveDirectoryKey, archive, errors);
         }
 
         var model = LoadModel(ModelPath(configuration), errors);
@@ -77,7 +92,7 @@ internal sealed record WorkerSetup(
 
         problems = errors;
         return errors.Count == 0
-            ? new WorkerSetup(registry!, profiles, model!, ble!, worker!, devices)
+            ? new WorkerSetup(registry!, profiles, model!, ble!, worker!, devices) { ArchiveDirectory = archive }
             : null;
     }
 
@@ -176,15 +191,29 @@ internal sealed record WorkerSetup(
         }
     }
 
-    /// <summary>The journal folder must exist or be creatable, and writable, before anything streams.</summary>
-    private static void CheckStateDirectory(WorkerOptions worker, List<string> errors)
+    /// <summary>The raw archive's folder, <c>archive</c> in the working directory unless configured; <c>null</c> when turned off.</summary>
+    private static string? ArchiveFolder(IConfiguration configuration, List<string> errors)
     {
-        if (string.IsNullOrWhiteSpace(worker.StateDirectory))
+        var enabled = configuration[ArchiveEnabledKey];
+        var on = true;
+        if (enabled is { Length: > 0 } && !bool.TryParse(enabled, out on))
         {
-            return;
+            errors.Add($"{ArchiveEnabledKey}: expected true or false, found '{enabled}'.");
+            return null;
         }
 
-        var path = Path.GetFullPath(worker.StateDirectory);
+        if (!on)
+        {
+            return null;
+        }
+
+        return Path.GetFullPath(configuration[ArchiveDirectoryKey] is { Length: > 0 } configured ? configured : "archive");
+    }
+
+    /// <summary>A folder the worker writes (journal, archive) must exist or be creatable, and writable, before anything streams.</summary>
+    private static void CheckFolder(string key, string folder, List<string> errors)
+    {
+        var path = Path.GetFullPath(folder);
         try
         {
             Directory.CreateDirectory(path);
@@ -194,7 +223,7 @@ internal sealed record WorkerSetup(
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            errors.Add($"{WorkerOptions.SectionName}:{nameof(WorkerOptions.StateDirectory)}: the folder '{path}' cannot be created or written: {ex.Message}");
+            errors.Add($"{key}: the folder '{path}' cannot be created or written: {ex.Message}");
         }
     }
 

@@ -69,6 +69,21 @@ public sealed class AdherenceWorkerTests : IClassFixture<InfluxServerFixture>, I
             "SELECT LAST(\"frames\") AS frames, LAST(\"connected\") AS connected, LAST(\"battery_pct\") AS battery, MAX(\"connections\") AS connections FROM \"device_status\" WHERE \"device\" = 'A0:9E:1A:00:00:02' AND \"participant\" = 'P002'");
         var row = Assert.Single(Assert.Single(stored).Rows);
         Assert.Equal((notifications.Count, false, 87L, 1L), (row.GetInt64("frames"), row.GetBoolean("connected"), row.GetInt64("battery"), row.GetInt64("connections")));
+
+        // The service archived the raw stream on the way: re-scoring that archive with the same model
+        // stores exactly what the service stored live.
+        var rescored = InfluxServer.NewDatabaseName("rescored");
+        var registry = Bench.Registry(DateOnly.FromDateTime(Start.UtcDateTime.AddDays(-2)));
+        var config = Bench.ConfigFile(Bench.Settings(_server.Url, rescored, registry));
+        var (exit, output, error) = await Commands.CliRunner.RunAsync("rescore", "--config", config, "--model", Path.Combine(WorkerBench.Repository, "data", "models", "activity.zip"),
+            "--participant", "P002", "--archive", Bench.ArchiveDirectory(database), "--registry", registry, "--url", _server.Url.ToString(), "--database", rescored, "--create-database");
+        Assert.True(exit == 0, output + error);
+        foreach (var measurement in Measurements)
+        {
+            var live = await WorkerBench.RowsAsync(_server.Url, database, measurement);
+            var again = await WorkerBench.RowsAsync(_server.Url, rescored, measurement);
+            Assert.True(live == again, $"{measurement} re-scored from the service's archive differs:\nlive     {Shorten(live)}\nrescored {Shorten(again)}");
+        }
     }
 
     [Fact]

@@ -138,6 +138,20 @@ public sealed class StartupCheckTests : IClassFixture<InfluxServerFixture>, IAsy
         Assert.Contains($"Worker:StateDirectory: the folder '{Path.Combine(blocker, "state")}' cannot be created or written", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Run_ArchiveDirectoryCannotBeCreatedOrSwitchIsNotABoolean_NamesTheKeysAndExitsOne()
+    {
+        var blocker = Path.Combine(Bench.Folder, "not-an-archive-folder");
+        File.WriteAllText(blocker, "");
+
+        var (exit, error) = await RunAsync(("Archive:Directory", Path.Combine(blocker, "archive")));
+        var (switchExit, switchError) = await RunAsync(("Archive:Enabled", "sometimes"));
+
+        Assert.Equal((1, 1), (exit, switchExit));
+        Assert.Contains($"Archive:Directory: the folder '{Path.Combine(blocker, "archive")}' cannot be created or written", error, StringComparison.Ordinal);
+        Assert.Contains("Archive:Enabled: expected true or false, found 'sometimes'", switchError, StringComparison.Ordinal);
+    }
+
     private async Task<(int Exit, string Error)> RunAsync(params (string Key, string? Value)[] overrides)
     {
         var today = DateOnly.FromDateTime(DateTime.UtcNow);

@@ -55,6 +55,9 @@ internal sealed class WorkerBench : IAsyncDisposable
             new FakeCharacteristic(GattUuid.FromShort(0x180F), GattUuid.FromShort(0x2A19), ["read", "notify"], [87]));
 
     /// <summary>A registry with P002 (as in the example registry) wearing <see cref="Strap"/> from <paramref name="from"/> (to <paramref name="to"/>).</summary>
+    /// <summary>Where the service run against <paramref name="database"/> keeps its raw archive.</summary>
+    public string ArchiveDirectory(string database) => Path.Combine(Folder, "archive-" + database);
+
     public string Registry(DateOnly from, DateOnly? to = null)
     {
         var until = to is { } end ? $", \"to\": \"{end.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}\"" : "";
@@ -101,6 +104,7 @@ internal sealed class WorkerBench : IAsyncDisposable
             // A free port for /healthz, /readyz and /metrics, so hosts in parallel tests never collide.
             ["Monitoring:Urls"] = "http://127.0.0.1:0",
             ["Worker:StateDirectory"] = Path.Combine(Folder, "state-" + database),
+            ["Archive:Directory"] = ArchiveDirectory(database),
         };
         foreach (var (key, value) in overrides)
         {
