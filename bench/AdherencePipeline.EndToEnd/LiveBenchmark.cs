@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Reactive.Linq;
 using System.Reactive.Threading.Tasks;
 using AdherencePipeline.Activity;
+using AdherencePipeline.Archive;
 using AdherencePipeline.BlueZ;
 using AdherencePipeline.Pipeline;
 using AdherencePipeline.Recordings;
@@ -17,7 +18,9 @@ using AdherencePipeline.Testing;
 /// would queue them; from there on everything is the worker's composition — the shared published
 /// queue, <c>DecodeDevice</c> per device, <c>ParticipantPipeline.Process</c> with the shipped model,
 /// <c>Store</c> into an <see cref="InfluxLineWriter"/> with the worker's default settings (batches of
-/// 5,000, 1-s flush interval, spool with fsync) and a real influxd. D-Bus and BlueZ are not exercised.
+/// 5,000, 1-s flush interval, spool with fsync) and a real influxd. Each strap's decoded stream is
+/// also archived (block-sealed and fsynced every 10 s), as <c>adherence run</c> does by default.
+/// D-Bus and BlueZ are not exercised.
 /// </summary>
 internal static class LiveBenchmark
 {
@@ -58,6 +61,8 @@ internal static class LiveBenchmark
     private static async Task RunOnceAsync(int n, IReadOnlyList<ScheduledNotification> plan, FirmwareProfile profile, ActivityModel model, Uri url, TimeSpan duration, TimeSpan warmUp)
     {
         var spool = Directory.CreateTempSubdirectory("live-bench-").FullName;
+        var archiveRoot = Directory.CreateTempSubdirectory("live-bench-archive-").FullName;
+        var archives = new List<ParticipantArchiveWriter>();
         using var http = new HttpClient();
         var connection = new InfluxConnectionOptions { Url = url, Database = $"bench_{Guid.NewGuid():N}", CreateDatabase = true };
         var writerOptions = new InfluxWriterOptions { SpoolDirectory = spool };
@@ -79,8 +84,11 @@ internal static class LiveBenchmark
             for (var i = 0; i < n; i++)
             {
                 var origins = new System.Collections.Concurrent.ConcurrentQueue<long>();
-                var stored = data.DecodeDevice(profile, addresses[i])
-                    .Process(new ParticipantPipelineOptions { Participant = string.Create(CultureInfo.InvariantCulture, $"L{i:D4}"), Model = () => model })
+                var participant = string.Create(CultureInfo.InvariantCulture, $"L{i:D4}");
+                var archive = new ParticipantArchiveWriter(archiveRoot, participant);
+                archives.Add(archive);
+                var stored = ParticipantArchive.Archive(data.DecodeDevice(profile, addresses[i]), archive)
+                    .Process(new ParticipantPipelineOptions { Participant = participant, Model = () => model })
                     .Do(e =>
                     {
                         if (PipelinePoints.IsStored(e))
@@ -134,13 +142,23 @@ internal static class LiveBenchmark
                 $"memory per wearable: GC heap {(heapDuring - heapBefore) / 1024.0 / n:0.0} KB, working set {(workingSetDuring - workingSetBefore) / 1024.0 / n:0.0} KB; " +
                 $"latency notification → accepted by InfluxDB over {samples:N0} points: p50 {p50:0.000} s, p99 {p99:0.000} s, max {max:0.000} s " +
                 $"(beyond the {flush:0.#}-s batch interval: p50 {p50 - flush:0.000} s, p99 {p99 - flush:0.000} s); " +
-                $"{written:N0} points, {statistics.LinesAccepted:N0} accepted"));
+                $"{written:N0} points, {statistics.LinesAccepted:N0} accepted; " +
+                $"archive {archives.Sum(a => a.Records):N0} records in {archives.Sum(a => a.Blocks):N0} blocks, {ArchiveBytes(archiveRoot) / 1024.0 / n:0.0} KB per wearable"));
         }
         finally
         {
+            foreach (var archive in archives)
+            {
+                archive.Dispose();
+            }
+
             Directory.Delete(spool, recursive: true);
+            Directory.Delete(archiveRoot, recursive: true);
         }
     }
+
+    private static long ArchiveBytes(string root) =>
+        Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
 
     private static (long Heap, long WorkingSet) Memory(Process self)
     {
