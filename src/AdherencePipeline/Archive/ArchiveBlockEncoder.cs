@@ -18,8 +18,10 @@ internal sealed class ArchiveBlockEncoder : IDisposable
     private const int BrotliQuality = 5;
     private const int BrotliWindowBits = 22;
     private readonly Dictionary<(string Address, string Model), Device> _devices = [];
-    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
-    private byte[] _sealed = ArrayPool<byte>.Shared.Rent(64 * 1024);
+    // A live service keeps one encoder per participant for days: it holds only the open block's raw
+    // bytes (10 s of a 50-Hz strap is about 4 KB; the buffer grows when needed), and borrows the
+    // compression buffer from the shared pool just for the seal.
+    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
     private int _length;
 
     public int Records { get; private set; }
@@ -65,30 +67,33 @@ internal sealed class ArchiveBlockEncoder : IDisposable
     public void SealTo(Stream stream)
     {
         var bound = BrotliEncoder.GetMaxCompressedLength(_length) + ArchiveFormat.BlockHeaderLength;
-        if (_sealed.Length < bound)
+        var sealedBlock = ArrayPool<byte>.Shared.Rent(bound);
+        try
         {
-            ArrayPool<byte>.Shared.Return(_sealed);
-            _sealed = ArrayPool<byte>.Shared.Rent(bound);
+            var payload = sealedBlock.AsSpan(ArchiveFormat.BlockHeaderLength);
+            if (!BrotliEncoder.TryCompress(_buffer.AsSpan(0, _length), payload, out var compressed, BrotliQuality, BrotliWindowBits))
+            {
+                throw new InvalidOperationException("Brotli could not compress an archive block into its maximum compressed length.");
+            }
+
+            var header = sealedBlock.AsSpan(0, ArchiveFormat.BlockHeaderLength);
+            ArchiveFormat.BlockMagic.CopyTo(header);
+            BinaryPrimitives.WriteInt32LittleEndian(header[4..], compressed);
+            BinaryPrimitives.WriteInt32LittleEndian(header[8..], _length);
+            BinaryPrimitives.WriteInt32LittleEndian(header[12..], Records);
+            BinaryPrimitives.WriteInt64LittleEndian(header[16..], FirstNs);
+            BinaryPrimitives.WriteInt64LittleEndian(header[24..], LastNs);
+            var crc = new Crc32();
+            crc.Append(header[..32]);
+            crc.Append(payload[..compressed]);
+            BinaryPrimitives.WriteUInt32LittleEndian(header[32..], crc.GetCurrentHashAsUInt32());
+            stream.Write(sealedBlock, 0, ArchiveFormat.BlockHeaderLength + compressed);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(sealedBlock);
         }
 
-        var payload = _sealed.AsSpan(ArchiveFormat.BlockHeaderLength);
-        if (!BrotliEncoder.TryCompress(_buffer.AsSpan(0, _length), payload, out var compressed, BrotliQuality, BrotliWindowBits))
-        {
-            throw new InvalidOperationException("Brotli could not compress an archive block into its maximum compressed length.");
-        }
-
-        var header = _sealed.AsSpan(0, ArchiveFormat.BlockHeaderLength);
-        ArchiveFormat.BlockMagic.CopyTo(header);
-        BinaryPrimitives.WriteInt32LittleEndian(header[4..], compressed);
-        BinaryPrimitives.WriteInt32LittleEndian(header[8..], _length);
-        BinaryPrimitives.WriteInt32LittleEndian(header[12..], Records);
-        BinaryPrimitives.WriteInt64LittleEndian(header[16..], FirstNs);
-        BinaryPrimitives.WriteInt64LittleEndian(header[24..], LastNs);
-        var crc = new Crc32();
-        crc.Append(header[..32]);
-        crc.Append(payload[..compressed]);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[32..], crc.GetCurrentHashAsUInt32());
-        stream.Write(_sealed, 0, ArchiveFormat.BlockHeaderLength + compressed);
         Clear();
     }
 
@@ -102,9 +107,7 @@ internal sealed class ArchiveBlockEncoder : IDisposable
     public void Dispose()
     {
         ArrayPool<byte>.Shared.Return(_buffer);
-        ArrayPool<byte>.Shared.Return(_sealed);
         _buffer = [];
-        _sealed = [];
     }
 
     private void AddAcceleration(AccelerationData a)
