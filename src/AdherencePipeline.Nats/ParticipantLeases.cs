@@ -172,6 +172,46 @@ public sealed class ParticipantLeases
         }
     }
 
+    /// <summary>
+    /// Announces this worker as alive for one <see cref="ParticipantLeaseOptions.Ttl"/>: workers share the
+    /// participants among those announced (<see cref="CountLiveWorkersAsync"/>). Call every <see cref="RenewInterval"/>.
+    /// </summary>
+    public async Task HeartbeatAsync(CancellationToken cancellationToken = default) =>
+        await _store.PutAsync(WorkerKey(Owner), Encoding.UTF8.GetBytes(Owner), cancellationToken: cancellationToken).ConfigureAwait(false);
+
+    /// <summary>How many workers announced themselves within the last <see cref="ParticipantLeaseOptions.Ttl"/> (this one included once it did).</summary>
+    public async Task<int> CountLiveWorkersAsync(CancellationToken cancellationToken = default)
+    {
+        var count = 0;
+        try
+        {
+            await foreach (var _ in _store.GetKeysAsync([WorkerPrefix + ".>"], cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                count++;
+            }
+        }
+        catch (NatsKVException)
+        {
+            // No key at all yet.
+        }
+
+        return count;
+    }
+
+    // '=' is not allowed in a site token, so a worker's key never meets a participant's.
+    private const string WorkerPrefix = "=workers";
+
+    private static string WorkerKey(string owner)
+    {
+        var token = new StringBuilder(owner.Length);
+        foreach (var c in owner)
+        {
+            token.Append(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '=' ? c : '_');
+        }
+
+        return $"{WorkerPrefix}.{token}";
+    }
+
     internal static string Key(string site, string participant)
     {
         FrameSubjects.ThrowIfInvalidToken(site, nameof(site));
