@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using AdherencePipeline.Activity;
 using AdherencePipeline.Adherence;
@@ -324,16 +323,18 @@ public sealed partial class FrameWorker
         var info = await _jetStream.GetConsumerAsync(_setup.StreamName, FrameSubjects.ConsumerName(participant.Site, participant.Id), cancellationToken).ConfigureAwait(false);
         // Every frame up to the ack floor was processed by an earlier owner; MaxAckPending 1 makes it exact.
         var acknowledged = info.Info.AckFloor.StreamSeq;
-        var state = new PartitionState { LastSequence = Math.Max(acknowledged, checkpoint?.StreamSequence ?? 0) };
+        var state = new PartitionState { LastSequence = acknowledged };
         try
         {
             var restart = checkpoint is null ? 1UL : RestartPoint.Read(checkpoint.State.Span).Sequence;
             if (acknowledged >= restart)
             {
                 long rebuilt = 0;
+                state.LastSequence = restart - 1;
                 await foreach (var frame in ReadStoredAsync(participant, restart, acknowledged, cancellationToken).ConfigureAwait(false))
                 {
                     await HandleAsync(partition, state, frame, cancellationToken).ConfigureAwait(false);
+                    state.LastSequence = frame.StreamSequence;
                     rebuilt++;
                 }
 
@@ -391,6 +392,14 @@ public sealed partial class FrameWorker
         {
             Interlocked.Increment(ref _faultyFrames);
             LogFaultyFrame(_logger, partition.Key, frame.StreamSequence, frame.Fault.ToString());
+            return;
+        }
+
+        if (frame.Envelope.Participant != partition.Participant.Id || frame.Envelope.Site != partition.Participant.Site)
+        {
+            // A consumer's filter keeps other participants' frames out; never let one into this pipeline.
+            Interlocked.Increment(ref _faultyFrames);
+            LogFaultyFrame(_logger, partition.Key, frame.StreamSequence, "frame of " + frame.Envelope.Site + "." + frame.Envelope.Participant);
             return;
         }
 
@@ -475,32 +484,8 @@ public sealed partial class FrameWorker
     }
 
     // The participant's stored frames from the restart point to the last acknowledged one, without acknowledging anything.
-    private async IAsyncEnumerable<ParticipantFrame> ReadStoredAsync(Participant participant, ulong from, ulong through, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var consumer = await _jetStream.CreateOrderedConsumerAsync(_setup.StreamName, new NatsJSOrderedConsumerOpts
-        {
-            FilterSubjects = [FrameSubjects.Frames(participant.Site, participant.Id)],
-            DeliverPolicy = ConsumerConfigDeliverPolicy.ByStartSequence,
-            OptStartSeq = from,
-        }, cancellationToken).ConfigureAwait(false);
-        var texts = new FrameEnvelopeTextCache();
-        await foreach (var message in consumer.ConsumeAsync<byte[]>(cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            var metadata = message.Metadata!.Value;
-            if (metadata.Sequence.Stream > through)
-            {
-                yield break;
-            }
-
-            var data = message.Data ?? [];
-            var fault = FrameEnvelopeCodec.TryRead(data, texts, out var envelope);
-            yield return new ParticipantFrame(message, data, fault, envelope);
-            if (metadata.Sequence.Stream == through || metadata.NumPending == 0)
-            {
-                yield break;
-            }
-        }
-    }
+    private IAsyncEnumerable<ParticipantFrame> ReadStoredAsync(Participant participant, ulong from, ulong through, CancellationToken cancellationToken) =>
+        StoredFrames.ReadAsync(_jetStream, _setup.StreamName, participant.Site, participant.Id, from, through, cancellationToken);
 
     private static async Task PumpAsync(IAsyncEnumerable<ParticipantFrame> frames, ChannelWriter<ParticipantFrame> writer)
     {

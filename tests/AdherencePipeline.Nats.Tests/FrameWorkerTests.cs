@@ -1,6 +1,5 @@
 using AdherencePipeline.Testing;
 using NATS.Client.JetStream;
-using NATS.Client.JetStream.Models;
 
 namespace AdherencePipeline.Nats.Tests;
 
@@ -144,21 +143,13 @@ public sealed class FrameWorkerTests(NatsClusterFixture nats, InfluxServerFixtur
         var jetStream = new NatsJSContext(connection);
         foreach (var wearer in wearers)
         {
-            var consumer = await jetStream.CreateOrderedConsumerAsync(nats.Stream.Name, new NatsJSOrderedConsumerOpts
-            {
-                FilterSubjects = [FrameSubjects.Frames(wearer.Site, wearer.Participant)],
-                DeliverPolicy = ConsumerConfigDeliverPolicy.All,
-            });
             var received = new List<long>();
             using var deadline = new CancellationTokenSource(Patience);
-            await foreach (var message in consumer.ConsumeAsync<byte[]>(cancellationToken: deadline.Token))
+            await foreach (var frame in StoredFrames.ReadAsync(jetStream, nats.Stream.Name, wearer.Site, wearer.Participant, 1, 0, deadline.Token))
             {
-                Assert.Equal(FrameEnvelopeFault.None, FrameEnvelopeCodec.TryRead(message.Data, out var envelope));
-                received.Add(envelope.Frame.ReceivedUnixNs);
-                if (message.Metadata!.Value.NumPending == 0)
-                {
-                    break;
-                }
+                Assert.Equal(FrameEnvelopeFault.None, frame.Fault);
+                Assert.Equal(wearer.Participant, frame.Envelope.Participant);
+                received.Add(frame.Frame.ReceivedUnixNs);
             }
 
             Assert.Equal(wearer.Frames.Select(f => f.ReceivedUnixNs), received);

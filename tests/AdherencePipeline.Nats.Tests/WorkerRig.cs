@@ -15,6 +15,12 @@ using NATS.Client.JetStream;
 namespace AdherencePipeline.Nats.Tests;
 
 /// <summary>A participant wearing a virtual Polar H10 that replays a real recording from <see cref="Start"/>.</summary>
+/// <remarks>
+/// Each wearer's strap has an address of its own, as real straps do: the stream recognises a re-sent frame by
+/// address and device sequence, and two gateways started within microseconds of each other number one
+/// address's frames from overlapping starting points. The address is not in any point, so the replay's
+/// shared virtual address stores the same points.
+/// </remarks>
 internal sealed record Wearer(string Site, string Participant, string Recording, DateTimeOffset Start)
 {
     private IReadOnlyList<RawFrame>? _frames;
@@ -30,7 +36,7 @@ internal sealed record Wearer(string Site, string Participant, string Recording,
     private List<RawFrame> Make()
     {
         var (calibrated, _) = RecordingCalibration.Calibrate(RecordingReader.Open(Recording)[0]);
-        var wearable = new VirtualWearable(WorkerRig.PolarH10, RecordingReplay.ToSensorRecording(calibrated), new VirtualWearableOptions { DeviceAddress = "virtual:polar-h10" });
+        var wearable = new VirtualWearable(WorkerRig.PolarH10, RecordingReplay.ToSensorRecording(calibrated), new VirtualWearableOptions { DeviceAddress = "A0:9E:1A:00:00:" + Participant[^2..] });
         var startNs = Start.ToUnixTimeMilliseconds() * 1_000_000;
         return [.. wearable.Notifications.Select(n => new RawFrame(wearable.Options.DeviceAddress, n.Characteristic, startNs + n.Offset.Ticks * 100, n.Payload))];
     }
@@ -47,6 +53,21 @@ internal sealed class CuttableEndpoint(IInfluxWriteEndpoint inner) : IInfluxWrit
 
     public Task<WriteOutcome> WriteAsync(ReadOnlyMemory<byte> lines, CancellationToken cancellationToken) =>
         _cut ? Task.FromResult(new WriteOutcome(WriteOutcomeKind.Retry, Message: "the process is dead")) : inner.WriteAsync(lines, cancellationToken);
+}
+
+/// <summary>Keeps a worker's log lines in memory, for the message of a failed assertion.</summary>
+internal sealed class RecordingLogger(string name, System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILogger<FrameWorker>
+{
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+    public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        ArgumentNullException.ThrowIfNull(formatter);
+        lines.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {name} {logLevel}: {formatter(state, exception)}{(exception is null ? "" : " " + exception.GetType().Name + ": " + exception.Message)}");
+    }
 }
 
 /// <summary>One in-process worker with its own NATS connection and InfluxDB writer.</summary>
@@ -180,6 +201,9 @@ internal sealed class WorkerRig : IAsyncDisposable
 
     public string Database { get; }
 
+    /// <summary>What the workers logged, for the message of a failed assertion.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Log { get; } = new();
+
     /// <summary>The clock of every worker's <see cref="FrameWorkerOptions.IdleClose"/>: wear periods close only when a test says so.</summary>
     public FakeTimeProvider IdleClock { get; } = new(new DateTimeOffset(2026, 3, 10, 0, 0, 0, TimeSpan.Zero));
 
@@ -239,7 +263,7 @@ internal sealed class WorkerRig : IAsyncDisposable
             Worker = new FrameWorkerOptions { Name = name },
             Leases = LeaseOptions,
             Consumer = ConsumerOptions,
-        }, IdleClock);
+        }, IdleClock, new RecordingLogger(name, Log));
         var running = new RunningWorker(connection, worker, writer, endpoint);
         _workers.Add(running);
         return running;
@@ -274,7 +298,7 @@ internal sealed class WorkerRig : IAsyncDisposable
 
                 if (DateTime.UtcNow > deadline)
                 {
-                    throw new TimeoutException($"{wearer.Key}: frames still unacknowledged after {patience.TotalSeconds:0} s.");
+                    throw new TimeoutException($"{wearer.Key}: frames still unacknowledged after {patience.TotalSeconds:0} s. Workers' log:\n{string.Join("\n", Log)}");
                 }
 
                 await Task.Delay(50);
@@ -341,7 +365,7 @@ internal sealed class WorkerRig : IAsyncDisposable
         {
             var expected = await RowsAsync(replayDatabase, measurement);
             var actual = await RowsAsync(Database, measurement);
-            Assert.True(expected == actual, $"{measurement} differs from replay:\nreplay  {Shorten(expected)}\nworkers {Shorten(actual)}");
+            Assert.True(expected == actual, $"{measurement} differs from replay:\n{Difference(expected, actual)}\nworkers' log:\n{string.Join("\n", Log)}");
         }
 
         // Not vacuous: sessions, adherence and hundreds of seconds for the participants.
@@ -387,7 +411,28 @@ internal sealed class WorkerRig : IAsyncDisposable
         }
     }
 
-    private static string Shorten(string json) => json.Length > 800 ? json[..800] + "…" : json;
+    // Which rows only one side has: the first few of each, and how many.
+    private static string Difference(string expected, string actual)
+    {
+        static List<string> Rows(string json)
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(json);
+            var result = document.RootElement.GetProperty("results")[0];
+            if (!result.TryGetProperty("series", out var series))
+            {
+                return [];
+            }
+
+            var columns = string.Join(",", series[0].GetProperty("columns").EnumerateArray().Select(c => c.GetString()));
+            return [.. series[0].GetProperty("values").EnumerateArray().Select(v => columns + "=" + v.GetRawText())];
+        }
+
+        var replay = Rows(expected);
+        var workers = Rows(actual);
+        var missing = replay.Except(workers).ToList();
+        var extra = workers.Except(replay).ToList();
+        return $"replay {replay.Count} rows, workers {workers.Count}; {missing.Count} only in replay, e.g.\n  {string.Join("\n  ", missing.Take(3))}\n{extra.Count} only in workers, e.g.\n  {string.Join("\n  ", extra.Take(3))}";
+    }
 
     private string WriteRegistry()
     {
@@ -400,7 +445,7 @@ internal sealed class WorkerRig : IAsyncDisposable
                   "id": "{{wearer.Participant}}", "arm": "exercise", "site": "{{wearer.Site}}",
                   "enrolment": { "start": "{{from}}" },
                   "timeZones": [ { "from": "{{from}}", "zone": "Europe/Oslo" } ],
-                  "devices": [ { "address": "A0:9E:1A:00:00:0{{i + 1}}", "profile": "polar-h10", "from": "{{from}}" } ],
+                  "devices": [ { "address": "A0:9E:1A:00:00:{{wearer.Participant[^2..]}}", "profile": "polar-h10", "from": "{{from}}" } ],
                   "ageYears": 61, "maxHeartRateBpm": 158, "restingHeartRateBpm": 71,
                   "prescriptions": [ { "from": "{{from}}", "sessionsPerWeek": 2, "minutesPerSession": 45, "targetZone": "moderate",
                     "countingClasses": ["walking", "stepper", "cross_trainer", "rowing"] } ]
