@@ -66,14 +66,17 @@ internal static class WorkerHost
         builder.Services.AddSingleton(time ?? TimeProvider.System);
         builder.Services.AddSingleton(setup);
         builder.Services.AddInfluxStorage(configuration);
-        builder.Services.AddSingleton(sp => new BlueZTransport(
-            setup.Ble,
-            setup.Profiles,
-            setup.Devices.ToDictionary(d => d.Address, d => d.Profile.Id, StringComparer.Ordinal),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<BlueZTransport>>()));
-        builder.Services.AddSingleton<AdherenceWorker>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<AdherenceWorker>());
+        if (setup.Nats is not null)
+        {
+            // Worker:Source=Nats: frames from the gateways through JetStream instead of BlueZ on this machine.
+            builder.Services.AddSingleton<NatsFrameWorkerService>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<NatsFrameWorkerService>());
+        }
+        else
+        {
+            AddBle(builder.Services, setup);
+        }
+
         if (webBuilder is null)
         {
             return hostBuilder!.Build();
@@ -84,5 +87,17 @@ internal static class WorkerHost
         var app = webBuilder.Build();
         app.MapAdherenceWeb();
         return app;
+    }
+
+    private static void AddBle(IServiceCollection services, WorkerSetup setup)
+    {
+        services.AddSingleton(sp => new BlueZTransport(
+            setup.Ble,
+            setup.Profiles,
+            setup.Devices.ToDictionary(d => d.Address, d => d.Profile.Id, StringComparer.Ordinal),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<BlueZTransport>>()));
+        services.AddSingleton<AdherenceWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<AdherenceWorker>());
     }
 }

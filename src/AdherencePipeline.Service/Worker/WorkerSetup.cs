@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using AdherencePipeline.Activity;
 using AdherencePipeline.Adherence;
 using AdherencePipeline.BlueZ;
+using AdherencePipeline.Nats;
 using AdherencePipeline.Sensors;
 using AdherencePipeline.Service.Commands;
 using AdherencePipeline.Storage;
@@ -24,6 +25,9 @@ internal sealed record WorkerSetup(
     WorkerOptions Worker,
     IReadOnlyList<BoundDevice> Devices)
 {
+    /// <summary>With <c>Worker:Source=Nats</c>: the NATS settings (and <see cref="Devices"/> is empty: the gateways hold the devices).</summary>
+    public NatsWorkerSettings? Nats { get; init; }
+
     /// <summary>The configuration key of the activity model file.</summary>
     public const string ModelKey = "Activity:ModelPath";
 
@@ -49,6 +53,7 @@ internal sealed record WorkerSetup(
         }
 
         CheckInflux(configuration, errors);
+        var nats = worker?.Source == WorkerSource.Nats ? NatsWorkerSettings.Check(configuration, worker, errors) : null;
 
         var profilesDirectory = configuration[SensorProfiles.DirectoryKey] is { Length: > 0 } configured
             ? Path.GetFullPath(configured)
@@ -66,11 +71,15 @@ internal sealed record WorkerSetup(
 
         var model = LoadModel(configuration[ModelKey], errors);
         var registry = LoadRegistry(configuration[ParticipantRegistryFile.RegistryKey], profiles, errors);
-        var devices = registry is null ? [] : BoundOn(registry, profiles, now, errors);
+        var devices = registry is null || worker?.Source == WorkerSource.Nats ? [] : BoundOn(registry, profiles, now, errors);
+        if (registry is not null && nats is not null && nats.Eligible(registry).Count == 0)
+        {
+            errors.Add($"{registry.SourcePath}: no participant of the sites in {FrameWorkerOptions.SectionName}:Sites ({string.Join(", ", nats.Worker.Sites)}).");
+        }
 
         problems = errors;
         return errors.Count == 0
-            ? new WorkerSetup(registry!, profiles, model!, ble!, worker!, devices)
+            ? new WorkerSetup(registry!, profiles, model!, ble!, worker!, devices) { Nats = nats }
             : null;
     }
 
