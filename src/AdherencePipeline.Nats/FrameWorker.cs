@@ -48,6 +48,9 @@ public sealed record FrameWorkerSetup
 
     /// <summary>Consumer settings.</summary>
     public ParticipantFrameConsumerOptions Consumer { get; init; } = new();
+
+    /// <summary>Called after each frame was processed and acknowledged (for counters and latency); must be quick and must not throw.</summary>
+    public Action<ParticipantFrame>? Processed { get; init; }
 }
 
 /// <summary>What a <see cref="FrameWorker"/> has done so far.</summary>
@@ -365,8 +368,9 @@ public sealed partial class FrameWorker
                     await HandleAsync(partition, state, current, cancellationToken).ConfigureAwait(false);
                     await current.AckAsync(cancellationToken).ConfigureAwait(false);
                     state.LastSequence = current.StreamSequence;
-                    current = null;
                     Interlocked.Increment(ref _framesProcessed);
+                    _setup.Processed?.Invoke(current);
+                    current = null;
                 }
             }
             finally
