@@ -83,7 +83,7 @@ internal static class NatsWorkerBenchmark
 
                         Interlocked.Increment(ref processed);
                     },
-                });
+                }, logger: new WarningLogger($"worker-{w}"));
                 running.Add((worker, writer, workerConnection, Task.Run(() => worker.RunAsync(stop.Token))));
             }
 
@@ -129,9 +129,9 @@ internal static class NatsWorkerBenchmark
             var published = watch.Elapsed;
             while (Interlocked.Read(ref processed) < total)
             {
-                if (watch.Elapsed > TimeSpan.FromMinutes(30))
+                if (watch.Elapsed > TimeSpan.FromMinutes(10))
                 {
-                    throw new TimeoutException($"{Interlocked.Read(ref processed):N0} of {total:N0} frames processed after 30 minutes.");
+                    throw new TimeoutException($"{Interlocked.Read(ref processed):N0} of {total:N0} frames processed after 10 minutes.");
                 }
 
                 await Task.Delay(20);
@@ -207,4 +207,21 @@ internal static class NatsWorkerBenchmark
     }
 
     private static double Percentile(double[] sorted, double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
+}
+
+/// <summary>The workers' warnings and errors on standard error, so a stalled run says why.</summary>
+internal sealed class WarningLogger(string name) : Microsoft.Extensions.Logging.ILogger<FrameWorker>
+{
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => logLevel >= Microsoft.Extensions.Logging.LogLevel.Warning;
+
+    public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        if (IsEnabled(logLevel))
+        {
+            Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {name} {logLevel}: {formatter(state, exception)} {exception?.Message}");
+        }
+    }
 }

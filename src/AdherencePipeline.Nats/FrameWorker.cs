@@ -366,7 +366,8 @@ public sealed partial class FrameWorker
                     }
 
                     await HandleAsync(partition, state, current, cancellationToken).ConfigureAwait(false);
-                    await current.AckAsync(cancellationToken).ConfigureAwait(false);
+                    // Not cancellable: a frame acknowledged is counted and never handed back.
+                    await current.AckAsync(CancellationToken.None).ConfigureAwait(false);
                     state.LastSequence = current.StreamSequence;
                     Interlocked.Increment(ref _framesProcessed);
                     _setup.Processed?.Invoke(current);
