@@ -135,11 +135,12 @@ public sealed partial class FrameWorker
     /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        var renewing = Task.CompletedTask;
         try
         {
             await OpenAsync(cancellationToken).ConfigureAwait(false);
             LogStarted(_logger, Name, _eligible.Count);
-            var renewing = RenewLoopAsync(cancellationToken);
+            renewing = RenewLoopAsync(cancellationToken);
             while (!cancellationToken.IsCancellationRequested)
             {
                 try
@@ -153,8 +154,6 @@ public sealed partial class FrameWorker
 
                 await Task.Delay(_leases!.RenewInterval, cancellationToken).ConfigureAwait(false);
             }
-
-            await renewing.ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -162,6 +161,16 @@ public sealed partial class FrameWorker
         }
         finally
         {
+            // Renewals end first, so none races the releases below.
+            try
+            {
+                await renewing.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopped while waiting for a lease's gate.
+            }
+
             await Task.WhenAll(_partitions.Values.Select(p => StopPartitionAsync(p, release: true))).ConfigureAwait(false);
             LogStopped(_logger, Name);
         }

@@ -72,9 +72,22 @@ internal sealed record WorkerSetup(
         var model = LoadModel(configuration[ModelKey], errors);
         var registry = LoadRegistry(configuration[ParticipantRegistryFile.RegistryKey], profiles, errors);
         var devices = registry is null || worker?.Source == WorkerSource.Nats ? [] : BoundOn(registry, profiles, now, errors);
-        if (registry is not null && nats is not null && nats.Eligible(registry).Count == 0)
+        if (registry is not null && nats is not null)
         {
-            errors.Add($"{registry.SourcePath}: no participant of the sites in {FrameWorkerOptions.SectionName}:Sites ({string.Join(", ", nats.Worker.Sites)}).");
+            var eligible = nats.Eligible(registry);
+            if (eligible.Count == 0)
+            {
+                errors.Add($"{registry.SourcePath}: no participant of the sites in {FrameWorkerOptions.SectionName}:Sites ({string.Join(", ", nats.Worker.Sites)}).");
+            }
+
+            // Site and participant name the participant's subject, consumer and lease.
+            foreach (var participant in eligible)
+            {
+                if (!FrameSubjects.IsValidToken(participant.Site, out var siteProblem) || !FrameSubjects.IsValidToken(participant.Id, out siteProblem))
+                {
+                    errors.Add($"{registry.SourcePath}: {participant.Id}: {siteProblem}");
+                }
+            }
         }
 
         problems = errors;
