@@ -185,9 +185,11 @@ public sealed class ParticipantLeases
         var count = 0;
         try
         {
-            await foreach (var _ in _store.GetKeysAsync([WorkerPrefix + ".>"], cancellationToken: cancellationToken).ConfigureAwait(false))
+            // All keys, filtered here: the client sends a key filter as filter_subjects, which nats-server
+            // before 2.10 ignores, so participants' leases would be counted as workers.
+            await foreach (var key in _store.GetKeysAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
             {
-                count++;
+                count += key.StartsWith(WorkerPrefix + ".", StringComparison.Ordinal) ? 1 : 0;
             }
         }
         catch (NatsKVException)
