@@ -29,6 +29,11 @@ using AdherencePipeline.Testing;
 //     nats-server cluster started here, or the servers at --url — and one consumer per participant
 //     reads and acknowledges them; reports frames per second and gateway-to-worker latency. --rate
 //     paces each gateway (frames/s) so latency is measured below saturation.
+//   nats --workers N [--gateways N] [--participants N] [--recording PATH] [--rate FRAMES_PER_S] [--url URL]
+//     The whole distributed path: gateways publish the virtual Polar H10's frames of a real recording
+//     (default the demo) for every participant, N FrameWorkers share the participants by lease, run the
+//     pipeline and write to a private influxd; reports frames per second until InfluxDB accepted every
+//     point queued, and the latency from a gateway's enqueue to the worker's acknowledgement.
 var arguments = args.ToList();
 if (arguments.FirstOrDefault() == "rescore")
 {
@@ -53,6 +58,14 @@ if (arguments.FirstOrDefault() == "live")
         Option("--model") ?? "data/models/activity.zip", Option("--url"));
 }
 
+if (arguments.FirstOrDefault() == "nats" && Option("--workers") is { } workers)
+{
+    return await NatsWorkerBenchmark.RunAsync(int.Parse(Option("--gateways") ?? "2", CultureInfo.InvariantCulture),
+        int.Parse(Option("--participants") ?? "5", CultureInfo.InvariantCulture), int.Parse(workers, CultureInfo.InvariantCulture),
+        Option("--recording") ?? RepositoryRoot.Combine("data", "demo", "hexoskin-subject001-excerpt.acc.csv.gz"),
+        Option("--rate") is { } rate ? double.Parse(rate, CultureInfo.InvariantCulture) : null, Option("--url"));
+}
+
 if (arguments.FirstOrDefault() == "nats")
 {
     return await NatsBenchmark.RunAsync(int.Parse(Option("--gateways") ?? "2", CultureInfo.InvariantCulture),
@@ -69,7 +82,7 @@ if (arguments.FirstOrDefault() == "replay")
 
 if (arguments.FirstOrDefault() != "writer")
 {
-    Console.Error.WriteLine("usage: writer [--points N] [--batch N] [--gzip false] [--url URL] | replay --recording PATH [--repeat N] [--url URL] | rescore --recording PATH [--hours 1,10,100] [--model PATH] [--store] [--url URL] | classify --recording PATH [--windows N] [--repeat N] | live --recording PATH [--wearables 10,100,1000] [--minutes 2] [--warmup-seconds 30] [--url URL] | nats [--gateways N] [--participants N] [--frames N] [--replicas N] [--rate N] [--url URL]");
+    Console.Error.WriteLine("usage: writer [--points N] [--batch N] [--gzip false] [--url URL] | replay --recording PATH [--repeat N] [--url URL] | rescore --recording PATH [--hours 1,10,100] [--model PATH] [--store] [--url URL] | classify --recording PATH [--windows N] [--repeat N] | live --recording PATH [--wearables 10,100,1000] [--minutes 2] [--warmup-seconds 30] [--url URL] | nats [--workers N] [--gateways N] [--participants N] [--frames N] [--replicas N] [--rate N] [--url URL]");
     return 2;
 }
 

@@ -75,6 +75,9 @@ public sealed class ParticipantFrame
 
     /// <summary>Tells JetStream the frame is processed; the participant's next frame is delivered after it.</summary>
     public ValueTask AckAsync(CancellationToken cancellationToken = default) => _message.AckAsync(cancellationToken: cancellationToken);
+
+    /// <summary>Hands the frame back unprocessed, so the participant's next reader gets it at once rather than after <c>AckWait</c>.</summary>
+    public ValueTask NakAsync(CancellationToken cancellationToken = default) => _message.NakAsync(cancellationToken: cancellationToken);
 }
 
 /// <summary>

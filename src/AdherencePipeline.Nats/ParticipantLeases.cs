@@ -172,6 +172,48 @@ public sealed class ParticipantLeases
         }
     }
 
+    /// <summary>
+    /// Announces this worker as alive for one <see cref="ParticipantLeaseOptions.Ttl"/>: workers share the
+    /// participants among those announced (<see cref="CountLiveWorkersAsync"/>). Call every <see cref="RenewInterval"/>.
+    /// </summary>
+    public async Task HeartbeatAsync(CancellationToken cancellationToken = default) =>
+        await _store.PutAsync(WorkerKey(Owner), Encoding.UTF8.GetBytes(Owner), cancellationToken: cancellationToken).ConfigureAwait(false);
+
+    /// <summary>How many workers announced themselves within the last <see cref="ParticipantLeaseOptions.Ttl"/> (this one included once it did).</summary>
+    public async Task<int> CountLiveWorkersAsync(CancellationToken cancellationToken = default)
+    {
+        var count = 0;
+        try
+        {
+            // All keys, filtered here: the client sends a key filter as filter_subjects, which nats-server
+            // before 2.10 ignores, so participants' leases would be counted as workers.
+            await foreach (var key in _store.GetKeysAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                count += key.StartsWith(WorkerPrefix + ".", StringComparison.Ordinal) ? 1 : 0;
+            }
+        }
+        catch (NatsKVException)
+        {
+            // No key at all yet.
+        }
+
+        return count;
+    }
+
+    // '=' is not allowed in a site token, so a worker's key never meets a participant's.
+    private const string WorkerPrefix = "=workers";
+
+    private static string WorkerKey(string owner)
+    {
+        var token = new StringBuilder(owner.Length);
+        foreach (var c in owner)
+        {
+            token.Append(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '=' ? c : '_');
+        }
+
+        return $"{WorkerPrefix}.{token}";
+    }
+
     internal static string Key(string site, string participant)
     {
         FrameSubjects.ThrowIfInvalidToken(site, nameof(site));

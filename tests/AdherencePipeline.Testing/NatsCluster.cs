@@ -78,6 +78,8 @@ public sealed class NatsCluster : IAsyncDisposable
                 }
                 cluster {
                   name: adherence-test
+                  # Clients keep to the URLs they were given, so a test can cut one client off through a proxy.
+                  no_advertise: true
                   listen: 127.0.0.1:{{routePorts[i]}}
                   routes: [{{routes}}]
                 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AdherencePipeline.Service.Worker;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
 namespace AdherencePipeline.Service.Commands;
@@ -15,7 +16,14 @@ internal static class RunCommand
 
     public static Command Create()
     {
-        var command = new Command("run", "Run the service: the BLE transport, the pipeline and the storage writer, for every device bound to a participant today.");
+        var sourceOption = new Option<WorkerSource?>("--source")
+        {
+            Description = "Where frames come from: ble (the devices bound today, through BlueZ; the default) or nats (gateways' frames from NATS JetStream, shared with other workers). Overrides Worker:Source.",
+        };
+        var command = new Command("run", "Run the service: the BLE transport (or NATS JetStream with --source nats), the pipeline and the storage writer, for every device bound to a participant today.")
+        {
+            sourceOption,
+        };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var error = parseResult.InvocationConfiguration.Error;
@@ -23,6 +31,13 @@ internal static class RunCommand
             try
             {
                 configuration = CommonOptions.Build(parseResult);
+                if (parseResult.GetValue(sourceOption) is { } source)
+                {
+                    configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+                        .AddConfiguration(configuration)
+                        .AddInMemoryCollection([new KeyValuePair<string, string?>("Worker:Source", source.ToString())])
+                        .Build();
+                }
             }
             catch (ConfigurationException ex)
             {

@@ -68,18 +68,28 @@ internal static class WorkerHost
         builder.Services.AddSingleton(time ?? TimeProvider.System);
         builder.Services.AddSingleton(setup);
         builder.Services.AddInfluxStorage(configuration);
-        builder.Services.AddSingleton(sp => new BlueZTransport(
-            setup.Ble,
-            setup.Profiles,
-            setup.Devices.ToDictionary(d => d.Address, d => d.Profile.Id, StringComparer.Ordinal),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<BlueZTransport>>()));
-        builder.Services.AddSingleton(sp => new ActivityModelSource(WorkerSetup.ModelPath(configuration), setup.Model, sp.GetRequiredService<ILogger<ActivityModelSource>>()));
-        builder.Services.AddSingleton<DeviceFaultCounters>();
-        // Before the worker, so /healthz and /readyz answer while it starts (docs/operations.md#monitoring).
-        builder.Services.AddWorkerMonitoring(configuration);
-        builder.Services.AddSingleton<AdherenceWorker>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<AdherenceWorker>());
+        if (setup.Nats is not null)
+        {
+            // Worker:Source=Nats: frames from the gateways through JetStream instead of BlueZ on this machine.
+            builder.Services.AddSingleton<NatsFrameWorkerService>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<NatsFrameWorkerService>());
+        }
+        else
+        {
+            builder.Services.AddSingleton(sp => new BlueZTransport(
+                setup.Ble,
+                setup.Profiles,
+                setup.Devices.ToDictionary(d => d.Address, d => d.Profile.Id, StringComparer.Ordinal),
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<BlueZTransport>>()));
+            builder.Services.AddSingleton(sp => new ActivityModelSource(WorkerSetup.ModelPath(configuration), setup.Model, sp.GetRequiredService<ILogger<ActivityModelSource>>()));
+            builder.Services.AddSingleton<DeviceFaultCounters>();
+            // Before the worker, so /healthz and /readyz answer while it starts (docs/operations.md#monitoring).
+            builder.Services.AddWorkerMonitoring(configuration);
+            builder.Services.AddSingleton<AdherenceWorker>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<AdherenceWorker>());
+        }
+
         if (webBuilder is null)
         {
             return hostBuilder!.Build();

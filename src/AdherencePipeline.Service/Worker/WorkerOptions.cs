@@ -8,6 +8,12 @@ internal sealed class WorkerOptions
     /// <summary>The configuration section these options are bound from.</summary>
     public const string SectionName = "Worker";
 
+    /// <summary>
+    /// Where frames come from: <see cref="WorkerSource.Ble"/> (the devices bound today, through BlueZ on this
+    /// machine) or <see cref="WorkerSource.Nats"/> (gateways' frames from NATS JetStream, participants shared with other workers by lease).
+    /// </summary>
+    public WorkerSource Source { get; set; } = WorkerSource.Ble;
+
     /// <summary>How often every bound device's status is written to <c>device_status</c>, besides at every change.</summary>
     public TimeSpan StatusInterval { get; set; } = TimeSpan.FromMinutes(1);
 
@@ -71,4 +77,14 @@ internal sealed class WorkerOptions
 
         return errors;
     }
+}
+
+/// <summary>Where <c>adherence run</c> gets its frames.</summary>
+internal enum WorkerSource
+{
+    /// <summary>The devices bound today, through BlueZ on this machine.</summary>
+    Ble,
+
+    /// <summary>Gateways' frames from NATS JetStream (docs/deployment.md).</summary>
+    Nats,
 }

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using AdherencePipeline.Activity;
 using AdherencePipeline.Adherence;
 using AdherencePipeline.BlueZ;
+using AdherencePipeline.Nats;
 using AdherencePipeline.Sensors;
 using AdherencePipeline.Service.Commands;
 using AdherencePipeline.Service.Monitoring;
@@ -25,6 +26,9 @@ internal sealed record WorkerSetup(
     WorkerOptions Worker,
     IReadOnlyList<BoundDevice> Devices)
 {
+    /// <summary>With <c>Worker:Source=Nats</c>: the NATS settings (and <see cref="Devices"/> is empty: the gateways hold the devices).</summary>
+    public NatsWorkerSettings? Nats { get; init; }
+
     /// <summary>The configuration key of the activity model file.</summary>
     public const string ModelKey = "Activity:ModelPath";
 
@@ -60,6 +64,7 @@ internal sealed record WorkerSetup(
 
         CheckInflux(configuration, errors);
         errors.AddRange(Bind<MonitoringOptions>(configuration, MonitoringOptions.SectionName, errors)?.Validate() ?? []);
+        var nats = worker?.Source == WorkerSource.Nats ? NatsWorkerSettings.Check(configuration, worker, errors) : null;
 
         var profilesDirectory = configuration[SensorProfiles.DirectoryKey] is { Length: > 0 } configured
             ? Path.GetFullPath(configured)
@@ -80,7 +85,8 @@ internal sealed record WorkerSetup(
             CheckFolder($"{WorkerOptions.SectionName}:{nameof(WorkerOptions.StateDirectory)}", worker.StateDirectory, errors);
         }
 
-        var archive = ArchiveFolder(configuration, errors);
+        // The NATS worker does not archive yet: its frames stay in the stream for the retention period.
+        var archive = worker?.Source == WorkerSource.Nats ? null : ArchiveFolder(configuration, errors);
         if (archive is not null)
         {
             CheckFolder(ArchiveDirectoryKey, archive, errors);
@@ -88,11 +94,28 @@ internal sealed record WorkerSetup(
 
         var model = LoadModel(ModelPath(configuration), errors);
         var registry = LoadRegistry(configuration[ParticipantRegistryFile.RegistryKey], profiles, errors);
-        var devices = registry is null ? [] : BoundOn(registry, profiles, now, errors);
+        var devices = registry is null || worker?.Source == WorkerSource.Nats ? [] : BoundOn(registry, profiles, now, errors);
+        if (registry is not null && nats is not null)
+        {
+            var eligible = nats.Eligible(registry);
+            if (eligible.Count == 0)
+            {
+                errors.Add($"{registry.SourcePath}: no participant of the sites in {FrameWorkerOptions.SectionName}:Sites ({string.Join(", ", nats.Worker.Sites)}).");
+            }
+
+            // Site and participant name the participant's subject, consumer and lease.
+            foreach (var participant in eligible)
+            {
+                if (!FrameSubjects.IsValidToken(participant.Site, out var siteProblem) || !FrameSubjects.IsValidToken(participant.Id, out siteProblem))
+                {
+                    errors.Add($"{registry.SourcePath}: {participant.Id}: {siteProblem}");
+                }
+            }
+        }
 
         problems = errors;
         return errors.Count == 0
-            ? new WorkerSetup(registry!, profiles, model!, ble!, worker!, devices) { ArchiveDirectory = archive }
+            ? new WorkerSetup(registry!, profiles, model!, ble!, worker!, devices) { ArchiveDirectory = archive, Nats = nats }
             : null;
     }
 

@@ -1,0 +1,106 @@
+using AdherencePipeline.Nats;
+using AdherencePipeline.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+
+namespace AdherencePipeline.Service.Worker;
+
+/// <summary>
+/// <c>adherence run</c> with <c>Worker:Source=Nats</c>: a <see cref="FrameWorker"/> that shares the registry's
+/// participants with the other workers and writes through the same storage as the BLE mode. Stopping hands
+/// the participants over (their open sessions are rebuilt and closed by whoever goes on) and flushes the writer.
+/// </summary>
+internal sealed class NatsFrameWorkerService : IHostedService, IAsyncDisposable
+{
+    private readonly WorkerSetup _setup;
+    private readonly NatsWorkerSettings _nats;
+    private readonly InfluxLineWriter _writer;
+    private readonly InfluxQueryClient _query;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private NatsConnection? _connection;
+    private Task _run = Task.CompletedTask;
+    private int _disposed;
+
+    public NatsFrameWorkerService(WorkerSetup setup, InfluxLineWriter writer, InfluxQueryClient query, TimeProvider time, ILoggerFactory loggers)
+    {
+        _setup = setup;
+        _nats = setup.Nats ?? throw new ArgumentException("The setup has no NATS settings.", nameof(setup));
+        _writer = writer;
+        _query = query;
+        _time = time;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<NatsFrameWorkerService>();
+    }
+
+    /// <summary>The worker, once started.</summary>
+    public FrameWorker? Worker { get; private set; }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        // The client connects in the background and keeps retrying: the worker starts while the cluster is away.
+        _connection = new NatsConnection(_nats.Client.ToNatsOpts() with { Name = _nats.Worker.EffectiveName, LoggerFactory = _loggers });
+        Worker = new FrameWorker(new NatsJSContext(_connection), new FrameWorkerSetup
+        {
+            Participants = _nats.Eligible(_setup.Registry),
+            Profiles = _setup.Profiles,
+            Model = () => _setup.Model,
+            Writer = _writer,
+            StoredSessions = (participant, from, until, ct) => StoredSessionHistory.ReadAsync(_query, participant, from, until, ct),
+            StreamName = _nats.Stream.Name,
+            Worker = _nats.Worker,
+            Leases = _nats.Leases,
+            Consumer = _nats.Consumer,
+        }, _time, _loggers.CreateLogger<FrameWorker>());
+        _run = Worker.RunAsync(_stop.Token);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        Log.Stopping(_logger);
+        await _stop.CancelAsync();
+        await _run.WaitAsync(cancellationToken);
+        try
+        {
+            await _writer.FlushAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Log.FlushIncomplete(_logger);
+        }
+
+        var written = _writer.GetStatistics();
+        Log.Stopped(_logger, Worker?.GetStatistics().Points ?? 0, written.LinesAccepted, written.SpoolBatches);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Disposed once as a singleton and once as the hosted service it also is.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _stop.CancelAsync();
+        try
+        {
+            await _run;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or NatsException)
+        {
+            // Disposed without a stop.
+        }
+
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync();
+        }
+
+        _stop.Dispose();
+    }
+}
