@@ -69,7 +69,7 @@ internal static class NatsWorkerBenchmark
                     Profiles = profiles,
                     Model = () => model,
                     Writer = writer,
-                    StoredSessions = (p, from, until, ct) => StoredSessionHistory.ReadAsync(query, p, from, until, ct),
+                    StoredSessions = (p, from, until, ct) => AdherencePipeline.Adherence.StoredSessions.ReadAsync(query, p, from, until, ct),
                     StreamName = stream.Name,
                     CheckpointBucket = $"bench_checkpoints_{run}",
                     Worker = new FrameWorkerOptions { Name = $"worker-{w}" },

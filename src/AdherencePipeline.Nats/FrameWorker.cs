@@ -31,7 +31,7 @@ public sealed record FrameWorkerSetup
     /// <summary>Where the points go.</summary>
     public required InfluxLineWriter Writer { get; init; }
 
-    /// <summary>Reads stored sessions back for adherence (<see cref="StoredSessionHistory"/>); null for none.</summary>
+    /// <summary>Reads stored sessions back for adherence (<see cref="Adherence.StoredSessions"/>); null for none.</summary>
     public StoredSessionReader? StoredSessions { get; init; }
 
     /// <summary>The frame stream's name.</summary>

@@ -257,7 +257,7 @@ internal sealed class WorkerRig : IAsyncDisposable
             Profiles = Profiles,
             Model = () => Model,
             Writer = writer,
-            StoredSessions = (participant, from, until, cancellationToken) => StoredSessionHistory.ReadAsync(query, participant, from, until, cancellationToken),
+            StoredSessions = (participant, from, until, cancellationToken) => AdherencePipeline.Adherence.StoredSessions.ReadAsync(query, participant, from, until, cancellationToken),
             StreamName = _nats.Stream.Name,
             CheckpointBucket = CheckpointBucket,
             Worker = new FrameWorkerOptions { Name = name },

@@ -266,7 +266,7 @@ internal sealed class AdherenceWorker : IHostedService, IAsyncDisposable
 
         try
         {
-            var sessions = await StoredSessions.ReadAsync(_query, participant, from, cancellationToken);
+            var sessions = await StoredSessions.ReadAsync(_query, participant, Point.ToTimestampNs(from), untilNs: null, cancellationToken);
             Log.SessionsReadBack(_logger, participant.Id, sessions.Count, (int)history.TotalDays);
             return sessions;
         }

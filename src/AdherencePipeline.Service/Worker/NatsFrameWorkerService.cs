@@ -50,7 +50,7 @@ internal sealed class NatsFrameWorkerService : IHostedService, IAsyncDisposable
             Profiles = _setup.Profiles,
             Model = () => _setup.Model,
             Writer = _writer,
-            StoredSessions = (participant, from, until, ct) => StoredSessionHistory.ReadAsync(_query, participant, from, until, ct),
+            StoredSessions = (participant, from, until, ct) => AdherencePipeline.Adherence.StoredSessions.ReadAsync(_query, participant, from, until, ct),
             StreamName = _nats.Stream.Name,
             Worker = _nats.Worker,
             Leases = _nats.Leases,
