@@ -147,9 +147,12 @@ public sealed partial class FrameWorker
                 {
                     await AssignAsync(cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is NatsException or TimeoutException && !cancellationToken.IsCancellationRequested)
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
-                    LogAssignFailed(_logger, ex.Message);
+                    // The top of the loop: whatever a request throws while the cluster elects leaders
+                    // (timeouts surface as several exception types), sharing goes on at the next turn.
+                    // Letting it escape would stop the sharing for good while renewals kept the leases.
+                    LogAssignFailed(_logger, $"{ex.GetType().Name}: {ex.Message}");
                 }
 
                 await Task.Delay(_leases!.RenewInterval, cancellationToken).ConfigureAwait(false);
@@ -187,9 +190,9 @@ public sealed partial class FrameWorker
                 _checkpoints = await ParticipantCheckpoints.OpenAsync(_jetStream, _leases, _setup.CheckpointBucket, cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (NatsException ex) when (!cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
-                LogAssignFailed(_logger, ex.Message);
+                LogAssignFailed(_logger, $"{ex.GetType().Name}: {ex.Message}");
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
             }
         }
@@ -269,9 +272,10 @@ public sealed partial class FrameWorker
                         partition.Gate.Release();
                     }
                 }
-                catch (Exception ex) when (ex is NatsException or TimeoutException && !cancellationToken.IsCancellationRequested)
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
-                    LogRenewFailed(_logger, partition.Key, ex.Message);
+                    // As above: a renewal that fails in any way is retried, and the fence below still applies.
+                    LogRenewFailed(_logger, partition.Key, $"{ex.GetType().Name}: {ex.Message}");
                 }
 
                 if (!partition.LeaseLost && TimeProvider.System.GetElapsedTime(partition.RenewedAt) > fence)
