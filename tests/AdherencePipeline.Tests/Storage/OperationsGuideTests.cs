@@ -105,6 +105,7 @@ public sealed partial class OperationsGuideTests : IClassFixture<InfluxServerFix
 
         var original = new InfluxQueryClient(http, connection);
         var copy = new InfluxQueryClient(http, new InfluxConnectionOptions { Url = _server.Url, Database = restored });
+        await RestoredShardsOnlineAsync(copy);
         foreach (var text in new[] { "SELECT * FROM \"raw_90d\".\"motion\" ORDER BY time", "SELECT * FROM \"autogen\".\"session\" ORDER BY time" })
         {
             var expected = (await original.QueryAsync(text)).SelectMany(s => s.Rows).Select(r => r.ToString()).ToList();
@@ -114,6 +115,26 @@ public sealed partial class OperationsGuideTests : IClassFixture<InfluxServerFix
 
         var policies = await copy.QueryAsync($"SHOW RETENTION POLICIES ON \"{restored}\"");
         Assert.Contains("raw_90d", policies.SelectMany(s => s.Rows).Select(r => r.GetString("name")));
+    }
+
+    // influxd brings restored shards online in the background: until then a query answers "shard is
+    // disabled" (the guide says so). Wait for that to pass, with a deadline, before comparing.
+    private static async Task RestoredShardsOnlineAsync(InfluxQueryClient copy)
+    {
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                await copy.QueryAsync("SELECT COUNT(*) FROM \"raw_90d\".\"motion\"");
+                await copy.QueryAsync("SELECT COUNT(*) FROM \"autogen\".\"session\"");
+                return;
+            }
+            catch (InfluxQueryException ex) when (ex.Message.Contains("shard is disabled", StringComparison.Ordinal) && watch.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await Task.Delay(100);
+            }
+        }
     }
 
     // The guide's command line with its example values replaced by the test's, run with the influxd under test.
