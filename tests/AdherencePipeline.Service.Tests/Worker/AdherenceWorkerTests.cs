@@ -18,26 +18,10 @@ namespace AdherencePipeline.Service.Tests.Worker;
 /// sends the virtual wearable's notifications of the demo recording, and a real influxd. Time is a
 /// <see cref="FakeTimeProvider"/> set to each notification's due time, so frames arrive when the recording says.
 /// </summary>
-public sealed class AdherenceWorkerTests : IClassFixture<InfluxServerFixture>, IAsyncLifetime
+public sealed class AdherenceWorkerTests(InfluxServerFixture fixture) : WorkerBenchTests(fixture)
 {
     private static readonly DateTimeOffset Start = new(2026, 3, 4, 17, 0, 0, TimeSpan.Zero);
     private static readonly string[] Measurements = ["motion", "heart_rate", "gap", "activity", "bout", "session", "adherence"];
-    private readonly InfluxServer _server;
-    private WorkerBench? _bench;
-
-    public AdherenceWorkerTests(InfluxServerFixture fixture) => _server = fixture.Server;
-
-    private WorkerBench Bench => _bench!;
-
-    public async Task InitializeAsync() => _bench = await WorkerBench.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (_bench is not null)
-        {
-            await _bench.DisposeAsync();
-        }
-    }
 
     [Fact]
     public async Task Run_DemoRecordingThroughTheStrap_StoresExactlyWhatReplayStores()
@@ -53,19 +37,19 @@ public sealed class AdherenceWorkerTests : IClassFixture<InfluxServerFixture>, I
         Assert.Equal(notifications.Count, sent);
         foreach (var measurement in Measurements)
         {
-            var expected = await WorkerBench.RowsAsync(_server.Url, replayDatabase, measurement);
-            var actual = await WorkerBench.RowsAsync(_server.Url, database, measurement);
+            var expected = await WorkerBench.RowsAsync(Server.Url, replayDatabase, measurement);
+            var actual = await WorkerBench.RowsAsync(Server.Url, database, measurement);
             Assert.True(expected == actual, $"{measurement} differs from replay:\nreplay {Shorten(expected)}\nworker {Shorten(actual)}");
         }
 
         // Not vacuous: the replay stored a session, its week's adherence, and hundreds of seconds.
-        Assert.Contains("\"session\"", await WorkerBench.RowsAsync(_server.Url, database, "session"), StringComparison.Ordinal);
-        Assert.Contains("2026-W10", await WorkerBench.RowsAsync(_server.Url, database, "adherence"), StringComparison.Ordinal);
+        Assert.Contains("\"session\"", await WorkerBench.RowsAsync(Server.Url, database, "session"), StringComparison.Ordinal);
+        Assert.Contains("2026-W10", await WorkerBench.RowsAsync(Server.Url, database, "adherence"), StringComparison.Ordinal);
         Assert.Equal((false, (short?)-58, (byte?)87, (long)notifications.Count, 1, 0L), (status.Connected, status.RssiDbm, status.BatteryPercent, status.FramesReceived, status.Connections, status.FramesDropped));
         using var http = new HttpClient();
-        var motion = await WorkerBench.Query(http, _server.Url, database).QueryAsync("SELECT COUNT(\"samples\") AS n FROM \"motion\"");
+        var motion = await WorkerBench.Query(http, Server.Url, database).QueryAsync("SELECT COUNT(\"samples\") AS n FROM \"motion\"");
         Assert.InRange(Assert.Single(Assert.Single(motion).Rows).GetInt64("n"), 860, 870);
-        var stored = await WorkerBench.Query(http, _server.Url, database).QueryAsync(
+        var stored = await WorkerBench.Query(http, Server.Url, database).QueryAsync(
             "SELECT LAST(\"frames\") AS frames, LAST(\"connected\") AS connected, LAST(\"battery_pct\") AS battery, MAX(\"connections\") AS connections FROM \"device_status\" WHERE \"device\" = 'A0:9E:1A:00:00:02' AND \"participant\" = 'P002'");
         var row = Assert.Single(Assert.Single(stored).Rows);
         Assert.Equal((notifications.Count, false, 87L, 1L), (row.GetInt64("frames"), row.GetBoolean("connected"), row.GetInt64("battery"), row.GetInt64("connections")));
@@ -74,14 +58,14 @@ public sealed class AdherenceWorkerTests : IClassFixture<InfluxServerFixture>, I
         // stores exactly what the service stored live.
         var rescored = InfluxServer.NewDatabaseName("rescored");
         var registry = Bench.Registry(DateOnly.FromDateTime(Start.UtcDateTime.AddDays(-2)));
-        var config = Bench.ConfigFile(Bench.Settings(_server.Url, rescored, registry));
+        var config = Bench.ConfigFile(Bench.Settings(Server.Url, rescored, registry));
         var (exit, output, error) = await Commands.CliRunner.RunAsync("rescore", "--config", config, "--model", Path.Combine(WorkerBench.Repository, "data", "models", "activity.zip"),
-            "--participant", "P002", "--archive", Bench.ArchiveDirectory(database), "--registry", registry, "--url", _server.Url.ToString(), "--database", rescored, "--create-database");
+            "--participant", "P002", "--archive", Bench.ArchiveDirectory(database), "--registry", registry, "--url", Server.Url.ToString(), "--database", rescored, "--create-database");
         Assert.True(exit == 0, output + error);
         foreach (var measurement in Measurements)
         {
-            var live = await WorkerBench.RowsAsync(_server.Url, database, measurement);
-            var again = await WorkerBench.RowsAsync(_server.Url, rescored, measurement);
+            var live = await WorkerBench.RowsAsync(Server.Url, database, measurement);
+            var again = await WorkerBench.RowsAsync(Server.Url, rescored, measurement);
             Assert.True(live == again, $"{measurement} re-scored from the service's archive differs:\nlive     {Shorten(live)}\nrescored {Shorten(again)}");
         }
     }
@@ -126,7 +110,7 @@ public sealed class AdherenceWorkerTests : IClassFixture<InfluxServerFixture>, I
         });
 
         using var http = new HttpClient();
-        var query = WorkerBench.Query(http, _server.Url, database);
+        var query = WorkerBench.Query(http, Server.Url, database);
         var gap = Assert.Single(Assert.Single(await query.QueryAsync("SELECT \"duration_s\", \"reason\" FROM \"gap\"")).Rows);
         Assert.Equal("disconnected", gap.GetString("reason"));
         Assert.InRange(gap.TimestampNs, Point.ToTimestampNs(dropAt) - 1_000_000_000, Point.ToTimestampNs(dropAt));
@@ -185,9 +169,9 @@ public sealed class AdherenceWorkerTests : IClassFixture<InfluxServerFixture>, I
         Assert.DoesNotContain(Bench.BlueZ.Writes, w => w.Address == WorkerBench.Stranger);
         Assert.Equal(0, Bench.BlueZ.ConnectCalls(WorkerBench.Stranger));
         using var http = new HttpClient();
-        var devices = await WorkerBench.Query(http, _server.Url, database).QueryAsync("SHOW TAG VALUES FROM \"device_status\" WITH KEY = \"device\"");
+        var devices = await WorkerBench.Query(http, Server.Url, database).QueryAsync("SHOW TAG VALUES FROM \"device_status\" WITH KEY = \"device\"");
         Assert.Equal([WorkerBench.Strap], Assert.Single(devices).Rows.Select(r => r.GetString("value")));
-        Assert.NotEmpty(Assert.Single(await WorkerBench.Query(http, _server.Url, database).QueryAsync("SELECT \"hr_bpm\" FROM \"heart_rate\"")).Rows);
+        Assert.NotEmpty(Assert.Single(await WorkerBench.Query(http, Server.Url, database).QueryAsync("SELECT \"hr_bpm\" FROM \"heart_rate\"")).Rows);
     }
 
     [Fact]
@@ -202,10 +186,10 @@ public sealed class AdherenceWorkerTests : IClassFixture<InfluxServerFixture>, I
         await RunAsync(database, nextDay, async (time, transport) => await StreamAsync(time, transport, notifications, 0, notifications.Count, start: nextDay));
 
         using var http = new HttpClient();
-        var weeks = await WorkerBench.Query(http, _server.Url, database).QueryAsync("SELECT \"label\", \"sessions_done\" FROM \"adherence\" WHERE \"period\" = 'week'");
+        var weeks = await WorkerBench.Query(http, Server.Url, database).QueryAsync("SELECT \"label\", \"sessions_done\" FROM \"adherence\" WHERE \"period\" = 'week'");
         var week = Assert.Single(Assert.Single(weeks).Rows);
         Assert.Equal(("2026-W10", 2L), (week.GetString("label"), week.GetInt64("sessions_done")));
-        var sessions = await WorkerBench.Query(http, _server.Url, database).QueryAsync("SELECT \"local_date\" FROM \"session\"");
+        var sessions = await WorkerBench.Query(http, Server.Url, database).QueryAsync("SELECT \"local_date\" FROM \"session\"");
         Assert.Equal(["2026-03-04", "2026-03-05"], Assert.Single(sessions).Rows.Select(r => r.GetString("local_date")));
     }
 
@@ -233,7 +217,7 @@ public sealed class AdherenceWorkerTests : IClassFixture<InfluxServerFixture>, I
     private async Task<(int Sent, BleDeviceStatus Status)> RunAsync(string database, DateTimeOffset day, Func<FakeTimeProvider, BlueZTransport, Task<int>> drive, bool connectFirst = true)
     {
         var time = new FakeTimeProvider(day - TimeSpan.FromSeconds(5));
-        var configuration = WorkerBench.Configuration(Bench.Settings(_server.Url, database, Bench.Registry(DateOnly.FromDateTime(Start.UtcDateTime.AddDays(-2)))));
+        var configuration = WorkerBench.Configuration(Bench.Settings(Server.Url, database, Bench.Registry(DateOnly.FromDateTime(Start.UtcDateTime.AddDays(-2)))));
         var setup = WorkerSetup.Check(configuration, time.GetUtcNow(), out var problems);
         Assert.True(setup is not null, string.Join(Environment.NewLine, problems));
         using var host = WorkerHost.Build(configuration, setup, time, logging: _ => { });
@@ -287,7 +271,7 @@ public sealed class AdherenceWorkerTests : IClassFixture<InfluxServerFixture>, I
             Registration = registry.Get("P002"),
         });
         using var http = new HttpClient();
-        var connection = new InfluxConnectionOptions { Url = _server.Url, Database = database, CreateDatabase = true };
+        var connection = new InfluxConnectionOptions { Url = Server.Url, Database = database, CreateDatabase = true };
         await using (var writer = new InfluxLineWriter(new InfluxV1WriteEndpoint(http, connection), new InfluxWriterOptions { SpoolDirectory = Path.Combine(Bench.Folder, "spool-replay") }))
         {
             await replay.RunAsync(events => events.Store(writer));

@@ -13,27 +13,10 @@ namespace AdherencePipeline.Service.Tests.Worker;
 /// The strap streams the demo recording (a minute of walking, a 22-s pause, walking) in real time, so this
 /// test takes about two and a half minutes: bouts and sessions are shortened by configuration to fit.
 /// </summary>
-public sealed class CrashRecoveryTests : IClassFixture<InfluxServerFixture>, IAsyncLifetime
+public sealed class CrashRecoveryTests(InfluxServerFixture fixture) : WorkerBenchTests(fixture)
 {
     /// <summary>Where in the demo recording the strap starts (walking) and stops (still walking).</summary>
     private static readonly TimeSpan From = TimeSpan.FromSeconds(195), To = TimeSpan.FromSeconds(320);
-
-    private readonly InfluxServer _server;
-    private WorkerBench? _bench;
-
-    public CrashRecoveryTests(InfluxServerFixture fixture) => _server = fixture.Server;
-
-    private WorkerBench Bench => _bench!;
-
-    public async Task InitializeAsync() => _bench = await WorkerBench.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (_bench is not null)
-        {
-            await _bench.DisposeAsync();
-        }
-    }
 
     [Fact]
     public async Task Run_KilledMidSessionAndRestartedWhileTheStrapStreamsOn_StoresOneRecoveredSessionAndNoDoubledBout()
@@ -41,13 +24,13 @@ public sealed class CrashRecoveryTests : IClassFixture<InfluxServerFixture>, IAs
         Bench.AddPolar(WorkerBench.Strap);
         var database = InfluxServer.NewDatabaseName("sigkill");
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
-        var settings = Bench.Settings(_server.Url, database, Bench.Registry(today.AddDays(-1)),
+        var settings = Bench.Settings(Server.Url, database, Bench.Registry(today.AddDays(-1)),
             ("Logging:LogLevel:Default", "Information"), ("Worker:StatusInterval", "00:00:01"),
             ("Worker:Bouts:MinimumBout", "00:00:10"), ("Worker:Bouts:MaximumInterruption", "00:00:05"), ("Worker:Bouts:MaximumSessionGap", "00:01:00"));
         var config = Bench.ConfigFile(settings);
         var notifications = Notifications().Where(n => n.Offset >= From && n.Offset < To).ToList();
         using var http = new HttpClient();
-        var query = WorkerBench.Query(http, _server.Url, database);
+        var query = WorkerBench.Query(http, Server.Url, database);
 
         using var first = WorkerBench.StartService("run", "--config", config);
         await WaitForStreamingAsync(first);

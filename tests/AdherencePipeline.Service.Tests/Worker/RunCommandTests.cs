@@ -6,29 +6,12 @@ using AdherencePipeline.Testing;
 namespace AdherencePipeline.Service.Tests.Worker;
 
 /// <summary><c>adherence run</c> as a user meets it: its start-up checks, and the real process stopped by SIGTERM.</summary>
-public sealed class RunCommandTests : IClassFixture<InfluxServerFixture>, IAsyncLifetime
+public sealed class RunCommandTests(InfluxServerFixture fixture) : WorkerBenchTests(fixture)
 {
-    private readonly InfluxServer _server;
-    private WorkerBench? _bench;
-
-    public RunCommandTests(InfluxServerFixture fixture) => _server = fixture.Server;
-
-    private WorkerBench Bench => _bench!;
-
-    public async Task InitializeAsync() => _bench = await WorkerBench.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (_bench is not null)
-        {
-            await _bench.DisposeAsync();
-        }
-    }
-
     [Fact]
     public async Task Run_BrokenSettings_NamesEveryProblemAndExitsOneBeforeStarting()
     {
-        var settings = Bench.Settings(_server.Url, "unused", Path.Combine(Bench.Folder, "missing-participants.json"),
+        var settings = Bench.Settings(Server.Url, "unused", Path.Combine(Bench.Folder, "missing-participants.json"),
             ("Ble:ReconnectInitialDelay", "00:00:05"),
             ("Ble:ReconnectMaxDelay", "00:00:01"),
             ("Ble:FrameChannelCapacity", "3"),
@@ -55,7 +38,7 @@ public sealed class RunCommandTests : IClassFixture<InfluxServerFixture>, IAsync
         // The strap was P002's until yesterday.
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
         var registry = Bench.Registry(today.AddDays(-30), today.AddDays(-1));
-        var settings = Bench.Settings(_server.Url, "unused", registry);
+        var settings = Bench.Settings(Server.Url, "unused", registry);
 
         var (exit, _, error) = await CliRunner.RunAsync("run", "--config", ConfigFile(settings));
 
@@ -71,7 +54,7 @@ public sealed class RunCommandTests : IClassFixture<InfluxServerFixture>, IAsync
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
         var web = new Uri($"http://127.0.0.1:{FreePort()}");
         const string token = "run-test-researcher-token-0123456789";
-        var settings = Bench.Settings(_server.Url, database, Bench.Registry(today.AddDays(-1)), ("Logging:LogLevel:Default", "Information"), ("Worker:StatusInterval", "00:00:01"),
+        var settings = Bench.Settings(Server.Url, database, Bench.Registry(today.AddDays(-1)), ("Logging:LogLevel:Default", "Information"), ("Worker:StatusInterval", "00:00:01"),
             ("Web:Enabled", "true"), ("Web:Urls", web.ToString()), ("Web:ResearcherTokens:0", AdherencePipeline.Service.Web.WebSecrets.HashToken(token)));
         var notifications = new Sensors.VirtualWearable(WorkerBench.PolarH10, Recording(seconds: 8)).Notifications;
 
@@ -82,7 +65,7 @@ public sealed class RunCommandTests : IClassFixture<InfluxServerFixture>, IAsync
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         using var http = new HttpClient();
-        var query = WorkerBench.Query(http, _server.Url, database);
+        var query = WorkerBench.Query(http, Server.Url, database);
         try
         {
             await StreamThenTerminateAsync(process, log, query, notifications, async () =>

@@ -7,28 +7,11 @@ using AdherencePipeline.Testing;
 namespace AdherencePipeline.Service.Tests.Worker;
 
 /// <summary><c>adherence run</c> refuses to start on an unusable model or registry, naming the file and what is wrong.</summary>
-public sealed class StartupCheckTests : IClassFixture<InfluxServerFixture>, IAsyncLifetime
+public sealed class StartupCheckTests(InfluxServerFixture fixture) : WorkerBenchTests(fixture)
 {
-    private readonly InfluxServer _server;
-    private WorkerBench? _bench;
-
-    public StartupCheckTests(InfluxServerFixture fixture) => _server = fixture.Server;
-
-    private WorkerBench Bench => _bench!;
-
     private static string ShippedModel => Path.Combine(WorkerBench.Repository, "data", "models", "activity.zip");
 
     private static string ShippedCard => Path.Combine(WorkerBench.Repository, "data", "models", "activity.card.json");
-
-    public async Task InitializeAsync() => _bench = await WorkerBench.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (_bench is not null)
-        {
-            await _bench.DisposeAsync();
-        }
-    }
 
     [Theory]
     [InlineData("truncated", "is damaged or does not belong to its card")]
@@ -155,7 +138,7 @@ public sealed class StartupCheckTests : IClassFixture<InfluxServerFixture>, IAsy
     private async Task<(int Exit, string Error)> RunAsync(params (string Key, string? Value)[] overrides)
     {
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
-        var settings = Bench.Settings(_server.Url, "unused", Bench.Registry(today.AddDays(-1)), overrides);
+        var settings = Bench.Settings(Server.Url, "unused", Bench.Registry(today.AddDays(-1)), overrides);
         var (exit, _, error) = await CliRunner.RunAsync("run", "--config", Bench.ConfigFile(settings));
         return (exit, error);
     }

@@ -17,34 +17,17 @@ namespace AdherencePipeline.Service.Tests.Worker;
 /// The service's host with a misbehaving device beside a good one, and a damaged model swapped in while it
 /// runs; a real dbus-daemon with the BlueZ-shaped service and a real influxd, on a fake clock.
 /// </summary>
-public sealed class WorkerFaultTests : IClassFixture<InfluxServerFixture>, IAsyncLifetime
+public sealed class WorkerFaultTests : WorkerBenchTests
 {
     private const string Bad = "A0:9E:1A:00:00:03";
     private const int Garbage = 2000;
     private static readonly DateTimeOffset Start = new(2026, 3, 4, 17, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Length = TimeSpan.FromSeconds(240);
     private static readonly string[] Measurements = ["motion", "heart_rate", "gap", "activity", "bout", "session", "adherence"];
-    private readonly InfluxServer _server;
     private readonly Xunit.Abstractions.ITestOutputHelper _output;
-    private WorkerBench? _bench;
 
     public WorkerFaultTests(InfluxServerFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
-    {
-        _server = fixture.Server;
-        _output = output;
-    }
-
-    private WorkerBench Bench => _bench!;
-
-    public async Task InitializeAsync() => _bench = await WorkerBench.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (_bench is not null)
-        {
-            await _bench.DisposeAsync();
-        }
-    }
+        : base(fixture) => _output = output;
 
     [Fact]
     public async Task Run_DeviceSendsGarbageFloodsTenfoldAndItsClockJumpsBack_CountsItAndLeavesTheOtherParticipantsPointsAsWithoutIt()
@@ -100,7 +83,7 @@ public sealed class WorkerFaultTests : IClassFixture<InfluxServerFixture>, IAsyn
         Assert.Equal((0L, 0L), counters.Get(WorkerBench.Strap));
 
         using var http = new HttpClient();
-        var query = WorkerBench.Query(http, _server.Url, faulty);
+        var query = WorkerBench.Query(http, Server.Url, faulty);
         var status = Assert.Single(Assert.Single(await query.QueryAsync($"SELECT LAST(\"decode_faults\") AS faults, LAST(\"clock_resets\") AS resets, LAST(\"frames_dropped\") AS dropped, LAST(\"frames\") AS frames FROM \"device_status\" WHERE \"device\" = '{Bad}'")).Rows);
         Assert.Equal((counters.Get(Bad).DecodeFaults, counters.Get(Bad).ClockResets, Status(transport, Bad).FramesDropped, (long)Garbage + bad.Count),
             (status.GetInt64("faults"), status.GetInt64("resets"), status.GetInt64("dropped"), status.GetInt64("frames")));
@@ -148,7 +131,7 @@ public sealed class WorkerFaultTests : IClassFixture<InfluxServerFixture>, IAsyn
         Assert.Contains(model, refusal, StringComparison.Ordinal);
         Assert.Contains($"version {version} stays in use", refusal, StringComparison.Ordinal);
         using var http = new HttpClient();
-        var query = WorkerBench.Query(http, _server.Url, database);
+        var query = WorkerBench.Query(http, Server.Url, database);
         var versions = await query.QueryAsync("SELECT COUNT(\"activity\") AS n FROM \"activity\" GROUP BY \"model_version\"");
         Assert.Equal([version], versions.Select(s => s.Tags["model_version"]));
         var afterSwap = await query.QueryAsync($"SELECT COUNT(\"activity\") AS n FROM \"activity\" WHERE time > {Point.ToTimestampNs(swapAt)}");
@@ -207,7 +190,7 @@ public sealed class WorkerFaultTests : IClassFixture<InfluxServerFixture>, IAsyn
             overrides.Add(s);
         }
 
-        var configuration = WorkerBench.Configuration(Bench.Settings(_server.Url, database, Registry(), [.. overrides]));
+        var configuration = WorkerBench.Configuration(Bench.Settings(Server.Url, database, Registry(), [.. overrides]));
         var setup = WorkerSetup.Check(configuration, time.GetUtcNow(), out var problems);
         Assert.True(setup is not null, string.Join(Environment.NewLine, problems));
         using var host = WorkerHost.Build(configuration, setup, time, logging: b => b.AddProvider(new QueueLoggerProvider(log ?? new ConcurrentQueue<string>())));
@@ -286,7 +269,7 @@ public sealed class WorkerFaultTests : IClassFixture<InfluxServerFixture>, IAsyn
     {
         using var http = new HttpClient();
         var q = $"SELECT * FROM \"{measurement}\" WHERE \"participant\" = 'P002'";
-        return await http.GetStringAsync(new Uri(_server.Url, $"query?db={Uri.EscapeDataString(database)}&epoch=ns&q={Uri.EscapeDataString(q)}"));
+        return await http.GetStringAsync(new Uri(Server.Url, $"query?db={Uri.EscapeDataString(database)}&epoch=ns&q={Uri.EscapeDataString(q)}"));
     }
 
     private static string Shorten(string json) => json.Length > 600 ? json[..600] + "…" : json;

@@ -19,28 +19,12 @@ namespace AdherencePipeline.Service.Tests.Worker;
 /// <c>adherence status</c>, against the service's host with a real dbus-daemon, the BlueZ-shaped service and
 /// a real influxd of this class's own (one test stops it), on a fake clock as in <see cref="AdherenceWorkerTests"/>.
 /// </summary>
-public sealed class WorkerMonitoringTests : IClassFixture<InfluxServerFixture>, IAsyncLifetime
+public sealed class WorkerMonitoringTests(InfluxServerFixture fixture) : WorkerBenchTests(fixture)
 {
     private static readonly DateTimeOffset Start = new(2026, 3, 4, 17, 0, 0, TimeSpan.Zero);
 
     // A PMD data notification cut after its first byte: the decoder reports a truncated header.
     private static readonly byte[] TruncatedPmdFrame = [0x02];
-    private readonly InfluxServer _server;
-    private WorkerBench? _bench;
-
-    public WorkerMonitoringTests(InfluxServerFixture fixture) => _server = fixture.Server;
-
-    private WorkerBench Bench => _bench!;
-
-    public async Task InitializeAsync() => _bench = await WorkerBench.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (_bench is not null)
-        {
-            await _bench.DisposeAsync();
-        }
-    }
 
     [Fact]
     public async Task Metrics_DemoRecordingAndThreeBadFramesStreamed_CountExactlyWhatWasSentAndStored()
@@ -106,12 +90,12 @@ public sealed class WorkerMonitoringTests : IClassFixture<InfluxServerFixture>, 
         var (readyStatus, ready) = await GetAsync(http, new Uri(run.Address, "/readyz"));
         var (readyExit, readyOutput, _) = await CliRunner.RunAsync("status", "--url", run.Address.ToString(), "--interval", "0");
 
-        await _server.KillAsync();
+        await Server.KillAsync();
         var (downStatus, down) = await GetAsync(http, new Uri(run.Address, "/readyz"));
         var (downLiveStatus, _) = await GetAsync(http, new Uri(run.Address, "/healthz"));
         var (downExit, downOutput, _) = await CliRunner.RunAsync("status", "--url", run.Address.ToString(), "--interval", "0");
 
-        await _server.StartAgainAsync();
+        await Server.StartAgainAsync();
         var back = await EventuallyReadyAsync(http, new Uri(run.Address, "/readyz"));
         var (backExit, backOutput, _) = await CliRunner.RunAsync("status", "--url", run.Address.ToString());
         await run.StopAsync();
@@ -148,7 +132,7 @@ public sealed class WorkerMonitoringTests : IClassFixture<InfluxServerFixture>, 
         taken.Start();
         var urls = $"http://127.0.0.1:{((IPEndPoint)taken.LocalEndpoint).Port}";
         var time = new FakeTimeProvider(Start);
-        var configuration = WorkerBench.Configuration(Bench.Settings(_server.Url, InfluxServer.NewDatabaseName("taken"), Bench.Registry(DateOnly.FromDateTime(Start.UtcDateTime.AddDays(-2))),
+        var configuration = WorkerBench.Configuration(Bench.Settings(Server.Url, InfluxServer.NewDatabaseName("taken"), Bench.Registry(DateOnly.FromDateTime(Start.UtcDateTime.AddDays(-2))),
             ("Monitoring:Urls", urls)));
         var setup = WorkerSetup.Check(configuration, time.GetUtcNow(), out var problems);
         Assert.True(setup is not null, string.Join(Environment.NewLine, problems));
@@ -235,7 +219,7 @@ public sealed class WorkerMonitoringTests : IClassFixture<InfluxServerFixture>, 
     private async Task<long> RowsAsync(string database, string measurement)
     {
         using var http = new HttpClient();
-        var series = await WorkerBench.Query(http, _server.Url, database).QueryAsync($"SELECT * FROM \"{measurement}\"");
+        var series = await WorkerBench.Query(http, Server.Url, database).QueryAsync($"SELECT * FROM \"{measurement}\"");
         return series.Sum(s => s.Rows.Count);
     }
 
@@ -267,7 +251,7 @@ public sealed class WorkerMonitoringTests : IClassFixture<InfluxServerFixture>, 
     private async Task<Run> StartAsync(string database)
     {
         var time = new FakeTimeProvider(Start - TimeSpan.FromSeconds(5));
-        var configuration = WorkerBench.Configuration(Bench.Settings(_server.Url, database, Bench.Registry(DateOnly.FromDateTime(Start.UtcDateTime.AddDays(-2))),
+        var configuration = WorkerBench.Configuration(Bench.Settings(Server.Url, database, Bench.Registry(DateOnly.FromDateTime(Start.UtcDateTime.AddDays(-2))),
             ("Influx:Writer:MaxRetryDelay", "00:00:01")));
         var setup = WorkerSetup.Check(configuration, time.GetUtcNow(), out var problems);
         Assert.True(setup is not null, string.Join(Environment.NewLine, problems));
