@@ -17,7 +17,11 @@ namespace AdherencePipeline.Nats;
 /// <param name="FramesSpooled">Frames on disk waiting for JetStream, this run's and any an earlier run left.</param>
 /// <param name="FailedAttempts">Publishes that failed (cluster unreachable, no acknowledgement in time); each is retried.</param>
 /// <param name="Outage">Whether the last publish failed.</param>
-public readonly record struct FramePublisherStatistics(long FramesEnqueued, long FramesStored, long FramesDuplicate, long FramesSpooled, long FailedAttempts, bool Outage);
+/// <param name="PermissionViolations">
+/// Publishes the servers refused because the gateway's user may not publish there (a site its credentials
+/// do not cover); the frames stay in the spool and are retried, so credentials fixed on the servers take effect.
+/// </param>
+public readonly record struct FramePublisherStatistics(long FramesEnqueued, long FramesStored, long FramesDuplicate, long FramesSpooled, long FailedAttempts, bool Outage, long PermissionViolations = 0);
 
 /// <summary>
 /// Publishes raw frames to JetStream, <c>adherence.frames.&lt;site&gt;.&lt;participant&gt;</c>, through a
@@ -37,6 +41,7 @@ public readonly record struct FramePublisherStatistics(long FramesEnqueued, long
 public sealed partial class FramePublisher : IAsyncDisposable
 {
     private readonly INatsJSContext _jetStream;
+    private readonly INatsConnection _connection;
     private readonly FramePublisherOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -57,6 +62,7 @@ public sealed partial class FramePublisher : IAsyncDisposable
     private long _duplicates;
     private long _failed;
     private long _spooledFrames;
+    private long _permissionViolations;
     private long _acknowledged;
     private volatile bool _outage;
     private int _disposed;
@@ -72,6 +78,7 @@ public sealed partial class FramePublisher : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _jetStream = jetStream;
+        _connection = jetStream.Connection;
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
@@ -95,6 +102,7 @@ public sealed partial class FramePublisher : IAsyncDisposable
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
         });
+        _connection.ServerError += OnServerErrorAsync;
         _spooler = Task.Run(SpoolLoopAsync);
         _sender = Task.Run(SendLoopAsync);
     }
@@ -159,7 +167,8 @@ public sealed partial class FramePublisher : IAsyncDisposable
         Interlocked.Read(ref _duplicates),
         Interlocked.Read(ref _spooledFrames),
         Interlocked.Read(ref _failed),
-        _outage);
+        _outage,
+        Interlocked.Read(ref _permissionViolations));
 
     /// <summary>
     /// Stops accepting frames, spools what is queued, and stops publishing. Frames not yet stored by
@@ -172,6 +181,7 @@ public sealed partial class FramePublisher : IAsyncDisposable
             return;
         }
 
+        _connection.ServerError -= OnServerErrorAsync;
         _input.Writer.TryComplete();
         await _spooler.ConfigureAwait(false);
         await _stopSending.CancelAsync().ConfigureAwait(false);
@@ -417,6 +427,23 @@ public sealed partial class FramePublisher : IAsyncDisposable
         }
     }
 
+    // A publish the user may not make is answered with -ERR and no acknowledgement: without this the
+    // publish would only time out, and the refusal would read like a slow or unreachable cluster.
+    private ValueTask OnServerErrorAsync(object? sender, NatsServerErrorEventArgs args)
+    {
+        if (args.Error.Contains("Permissions Violation for Publish", StringComparison.OrdinalIgnoreCase))
+        {
+            Interlocked.Increment(ref _permissionViolations);
+            LogPublishRefused(_logger, args.Error, _options.Site);
+        }
+        else
+        {
+            LogServerError(_logger, args.Error);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
     private string SubjectOf(in FrameEnvelope envelope)
     {
         if (!_subjects.TryGetValue((envelope.Site, envelope.Participant), out var subject))
@@ -464,4 +491,10 @@ public sealed partial class FramePublisher : IAsyncDisposable
 
     [LoggerMessage(EventId = 7405, Level = LogLevel.Error, Message = "Unexpected failure of the frame publisher; retrying in {RetryIn}")]
     private static partial void LogUnexpected(ILogger logger, Exception exception, TimeSpan retryIn);
+
+    [LoggerMessage(EventId = 7406, Level = LogLevel.Error, Message = "NATS refused a frame: {Error}. The gateway's user (Nats:CredentialsFile) may not publish for site '{Site}' (Nats:Publisher:Site); the frames wait in the spool and are retried")]
+    private static partial void LogPublishRefused(ILogger logger, string error, string site);
+
+    [LoggerMessage(EventId = 7407, Level = LogLevel.Warning, Message = "NATS server error: {Error}")]
+    private static partial void LogServerError(ILogger logger, string error);
 }

@@ -79,7 +79,7 @@ public sealed class SitePermissionTests : IAsyncLifetime
         await using var gateway = Publisher(new NatsJSContext(connection), "bergen");
 
         await gateway.EnqueueAsync("P001", "polar-h10", Frame(1));
-        await Eventually.TrueAsync(() => gateway.GetStatistics().FailedAttempts >= 2, Patience, "two refused attempts");
+        await Eventually.TrueAsync(() => gateway.GetStatistics() is { FailedAttempts: >= 2, PermissionViolations: >= 2 }, Patience, "two refused attempts");
 
         var statistics = gateway.GetStatistics();
         Assert.Equal(0, statistics.FramesStored);
