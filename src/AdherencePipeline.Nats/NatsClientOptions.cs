@@ -14,7 +14,10 @@ public sealed class NatsClientOptions
     /// <summary>The connection's name as the servers show it (e.g. <c>gateway-oslo-1</c>).</summary>
     public string Name { get; set; } = "adherence";
 
-    /// <summary>A NATS credentials file (user JWT and NKey seed) from the site's account; empty for none.</summary>
+    /// <summary>
+    /// A NATS credentials file (user JWT and NKey seed) from the site's account; empty for none. Like every
+    /// secret file it must not be readable by every user of the machine.
+    /// </summary>
     public string CredentialsFile { get; set; } = "";
 
     /// <summary>PEM file of the CA that signed the servers' certificates; empty for the system store.</summary>
@@ -51,12 +54,17 @@ public sealed class NatsClientOptions
             }
         }
 
-        foreach (var (key, path) in new[] { ("CredentialsFile", CredentialsFile), ("TlsCaFile", TlsCaFile), ("TlsCertFile", TlsCertFile), ("TlsKeyFile", TlsKeyFile) })
+        foreach (var (key, path) in new[] { ("TlsCaFile", TlsCaFile), ("TlsCertFile", TlsCertFile), ("TlsKeyFile", TlsKeyFile) })
         {
             if (path.Length > 0 && !File.Exists(path))
             {
                 throw new ArgumentException($"Nats:{key}: file '{path}' does not exist.");
             }
+        }
+
+        if (CredentialsFile.Length > 0)
+        {
+            NatsCredentialsFile.Check(CredentialsFile, "Nats:CredentialsFile");
         }
 
         if (TlsCertFile.Length > 0 != TlsKeyFile.Length > 0)
