@@ -65,6 +65,7 @@ public sealed partial class FramePublisher : IAsyncDisposable
     private long _permissionViolations;
     private long _acknowledged;
     private volatile bool _outage;
+    private volatile bool _certificateReported;
     private int _disposed;
     private (long Sequence, bool[] Stored) _storedInRecord = (0, []);
 
@@ -298,6 +299,7 @@ public sealed partial class FramePublisher : IAsyncDisposable
                     if (_outage)
                     {
                         _outage = false;
+                        _certificateReported = false;
                         LogReconnected(_logger, Interlocked.Read(ref _spooledFrames));
                     }
 
@@ -423,6 +425,14 @@ public sealed partial class FramePublisher : IAsyncDisposable
                 LogOutage(_logger, ex.GetType().Name, ex.Message);
             }
 
+            // The servers close such a connection in the TLS handshake, which the client reports only as a
+            // failed read; their INFO, sent before the handshake, says that they verify clients.
+            if (!_certificateReported && _connection.ServerInfo is { TlsVerify: true } && _connection.Opts.TlsOpts is { CertFile: null, CertBundleFile: null, ConfigureClientAuthentication: null })
+            {
+                _certificateReported = true;
+                LogClientCertificateMissing(_logger, _connection.ServerInfo.Name);
+            }
+
             return false;
         }
     }
@@ -497,4 +507,7 @@ public sealed partial class FramePublisher : IAsyncDisposable
 
     [LoggerMessage(EventId = 7407, Level = LogLevel.Warning, Message = "NATS server error: {Error}")]
     private static partial void LogServerError(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 7408, Level = LogLevel.Error, Message = "NATS server {Server} requires a client certificate (TLS verify) and this gateway presents none: set Nats:TlsCertFile and Nats:TlsKeyFile; the frames wait in the spool")]
+    private static partial void LogClientCertificateMissing(ILogger logger, string server);
 }

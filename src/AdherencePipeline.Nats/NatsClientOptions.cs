@@ -1,3 +1,4 @@
+using AdherencePipeline.Storage;
 using NATS.Client.Core;
 
 namespace AdherencePipeline.Nats;
@@ -26,7 +27,7 @@ public sealed class NatsClientOptions
     /// <summary>PEM client certificate, for servers that verify clients; empty for none.</summary>
     public string TlsCertFile { get; set; } = "";
 
-    /// <summary>PEM private key of <see cref="TlsCertFile"/>.</summary>
+    /// <summary>PEM private key of <see cref="TlsCertFile"/>; like every secret file it must not be readable by every user.</summary>
     public string TlsKeyFile { get; set; } = "";
 
     /// <summary>
@@ -70,6 +71,12 @@ public sealed class NatsClientOptions
         if (TlsCertFile.Length > 0 != TlsKeyFile.Length > 0)
         {
             throw new ArgumentException("Nats:TlsCertFile and Nats:TlsKeyFile go together: set both or neither.");
+        }
+
+        if (TlsKeyFile.Length > 0)
+        {
+            // Only the permission check: the client reads the key itself when it connects.
+            _ = SecretFile.ReadAll(TlsKeyFile, "Nats:TlsKeyFile");
         }
 
         if (string.IsNullOrEmpty(InboxPrefix) || InboxPrefix.AsSpan().IndexOfAny(" .*>\t") >= 0)
