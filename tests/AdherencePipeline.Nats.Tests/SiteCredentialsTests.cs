@@ -8,14 +8,15 @@ using NATS.Client.JetStream;
 namespace AdherencePipeline.Nats.Tests;
 
 /// <summary>
-/// <c>Nats:CredentialsFile</c> against a real cluster in operator mode (decentralised JWT authentication,
-/// <c>resolver: MEMORY</c>): the oslo gateway's user may publish only to oslo's subjects and receive only
-/// oslo's replies, as in docs/deployment.md.
+/// <c>Nats:CredentialsFile</c> over <c>tls://</c> (<c>Nats:TlsCaFile</c>) against a real cluster in operator
+/// mode (decentralised JWT authentication, <c>resolver: MEMORY</c>): the oslo gateway's user may publish
+/// only to oslo's subjects and receive only oslo's replies; the gateway.json of docs/deployment.md.
 /// </summary>
 public sealed class SiteCredentialsTests : IAsyncLifetime, IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
     private readonly string _folder = Directory.CreateTempSubdirectory("adherence-nats-creds-").FullName;
+    private readonly TestCertificateAuthority _ca = TestCertificateAuthority.Create();
     private TestNatsOperator? _operator;
     private string _osloCredentials = "";
     private string _adminCredentials = "";
@@ -26,7 +27,15 @@ public sealed class SiteCredentialsTests : IAsyncLifetime, IDisposable
         _operator = new TestNatsOperator(_folder);
         _osloCredentials = _operator.WriteUser("gateway-oslo", publish: ["adherence.frames.oslo.>"], subscribe: ["_INBOX_oslo.>"]);
         _adminCredentials = _operator.WriteUser("admin");
-        _cluster = await NatsCluster.StartAsync(extraConfig: _operator.ServerConfig);
+        var server = _ca.IssueServer("nats-server");
+        _cluster = await NatsCluster.StartAsync(extraConfig: $$"""
+            {{_operator.ServerConfig}}
+            tls {
+              cert_file: "{{server.CertificatePath}}"
+              key_file: "{{server.PrivateKeyPath}}"
+              timeout: 5
+            }
+            """);
         await using var connection = Connect(_adminCredentials, "_INBOX");
         var jetStream = new NatsJSContext(connection);
         using var deadline = new CancellationTokenSource(Patience);
@@ -55,7 +64,11 @@ public sealed class SiteCredentialsTests : IAsyncLifetime, IDisposable
         Directory.Delete(_folder, recursive: true);
     }
 
-    public void Dispose() => _operator?.Dispose();
+    public void Dispose()
+    {
+        _operator?.Dispose();
+        _ca.Dispose();
+    }
 
     [Fact]
     public async Task Credentials_OwnSite_FramesReachTheConsumer()
@@ -72,6 +85,7 @@ public sealed class SiteCredentialsTests : IAsyncLifetime, IDisposable
             using var flush = new CancellationTokenSource(Patience);
             await gateway.FlushAsync(flush.Token);
             Assert.Equal(Frames, gateway.GetStatistics().FramesStored);
+            Assert.True(connection.ServerInfo?.TlsRequired, "the server did not require TLS");
         }
 
         await using var admin = Connect(_adminCredentials, "_INBOX");
@@ -138,8 +152,10 @@ public sealed class SiteCredentialsTests : IAsyncLifetime, IDisposable
         Assert.Contains("readable by every user", error.Message, StringComparison.Ordinal);
     }
 
+    private string TlsUrl => _cluster!.Url.Replace("nats://", "tls://", StringComparison.Ordinal);
+
     private NatsConnection Connect(string credentials, string inboxPrefix) =>
-        new(new NatsClientOptions { Url = _cluster!.Url, CredentialsFile = credentials, InboxPrefix = inboxPrefix }.ToNatsOpts());
+        new(new NatsClientOptions { Url = TlsUrl, TlsCaFile = _ca.CertificatePath, CredentialsFile = credentials, InboxPrefix = inboxPrefix }.ToNatsOpts());
 
     private FramePublisher Publisher(INatsJSContext jetStream, string site, ILogger<FramePublisher>? logger) => new(jetStream, new FramePublisherOptions
     {
