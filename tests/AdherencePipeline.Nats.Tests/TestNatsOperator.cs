@@ -108,8 +108,14 @@ internal sealed class TestNatsOperator : IDisposable
     {
         var limits = new JsonObject
         {
-            ["subs"] = -1, ["data"] = -1, ["payload"] = -1, ["imports"] = -1, ["exports"] = -1,
-            ["wildcards"] = true, ["conn"] = -1, ["leaf"] = -1,
+            ["subs"] = -1,
+            ["data"] = -1,
+            ["payload"] = -1,
+            ["imports"] = -1,
+            ["exports"] = -1,
+            ["wildcards"] = true,
+            ["conn"] = -1,
+            ["leaf"] = -1,
         };
         if (jetStream)
         {
