@@ -18,8 +18,9 @@ namespace AdherencePipeline.Nats;
 /// <param name="FailedAttempts">Publishes that failed (cluster unreachable, no acknowledgement in time); each is retried.</param>
 /// <param name="Outage">Whether the last publish failed.</param>
 /// <param name="PermissionViolations">
-/// Publishes the servers refused because the gateway's user may not publish there (a site its credentials
-/// do not cover); the frames stay in the spool and are retried, so credentials fixed on the servers take effect.
+/// Publishes the servers refused on the publisher's connection because its user may not publish there (a
+/// site its credentials do not cover; publishers sharing a connection each count all of them); the frames
+/// stay in the spool and are retried.
 /// </param>
 public readonly record struct FramePublisherStatistics(long FramesEnqueued, long FramesStored, long FramesDuplicate, long FramesSpooled, long FailedAttempts, bool Outage, long PermissionViolations = 0);
 
