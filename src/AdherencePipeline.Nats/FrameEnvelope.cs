@@ -20,8 +20,12 @@ namespace AdherencePipeline.Nats;
 /// </remarks>
 public readonly record struct FrameEnvelope(string Site, string Participant, string ProfileId, long DeviceSequence, RawFrame Frame)
 {
-    /// <summary>The JetStream message id, <c>&lt;device&gt;-&lt;sequence&gt;</c>: the same frame sent twice has the same id.</summary>
-    public string MessageId => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Frame.DeviceAddress}-{DeviceSequence}");
+    /// <summary>
+    /// The JetStream message id, <c>&lt;site&gt;.&lt;participant&gt;.&lt;device&gt;-&lt;sequence&gt;</c>: the same frame sent
+    /// twice has the same id, and two gateways whose devices share an address (the virtual wearable's
+    /// <c>virtual:&lt;profile&gt;</c>) and whose runs started at the same microsecond still differ by participant.
+    /// </summary>
+    public string MessageId => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Site}.{Participant}.{Frame.DeviceAddress}-{DeviceSequence}");
 
     /// <summary>The subject the frame is published to.</summary>
     public string Subject => FrameSubjects.Frames(Site, Participant);

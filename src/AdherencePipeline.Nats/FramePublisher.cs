@@ -17,7 +17,12 @@ namespace AdherencePipeline.Nats;
 /// <param name="FramesSpooled">Frames on disk waiting for JetStream, this run's and any an earlier run left.</param>
 /// <param name="FailedAttempts">Publishes that failed (cluster unreachable, no acknowledgement in time); each is retried.</param>
 /// <param name="Outage">Whether the last publish failed.</param>
-public readonly record struct FramePublisherStatistics(long FramesEnqueued, long FramesStored, long FramesDuplicate, long FramesSpooled, long FailedAttempts, bool Outage);
+/// <param name="PermissionViolations">
+/// Publishes the servers refused on the publisher's connection because its user may not publish there (a
+/// site its credentials do not cover; publishers sharing a connection each count all of them); the frames
+/// stay in the spool and are retried.
+/// </param>
+public readonly record struct FramePublisherStatistics(long FramesEnqueued, long FramesStored, long FramesDuplicate, long FramesSpooled, long FailedAttempts, bool Outage, long PermissionViolations = 0);
 
 /// <summary>
 /// Publishes raw frames to JetStream, <c>adherence.frames.&lt;site&gt;.&lt;participant&gt;</c>, through a
@@ -30,13 +35,14 @@ public readonly record struct FramePublisherStatistics(long FramesEnqueued, long
 /// participant are published one after another and a failure stops that participant's lane there, so
 /// its frames enter the stream in the order they were received; the retry starts again at the failed
 /// frame, and a frame that was stored although its acknowledgement was lost is recognised by its
-/// message id <c>&lt;device&gt;-&lt;sequence&gt;</c> within the stream's duplicate window and stored
+/// message id <c>&lt;site&gt;.&lt;participant&gt;.&lt;device&gt;-&lt;sequence&gt;</c> within the stream's duplicate window and stored
 /// once. Different participants' lanes run concurrently, so they share the wait for acknowledgements.
 /// A spool record holds <c>[int32 length][envelope]</c> repeated, one per frame.
 /// </remarks>
 public sealed partial class FramePublisher : IAsyncDisposable
 {
     private readonly INatsJSContext _jetStream;
+    private readonly INatsConnection _connection;
     private readonly FramePublisherOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -57,8 +63,10 @@ public sealed partial class FramePublisher : IAsyncDisposable
     private long _duplicates;
     private long _failed;
     private long _spooledFrames;
+    private long _permissionViolations;
     private long _acknowledged;
     private volatile bool _outage;
+    private volatile bool _certificateReported;
     private int _disposed;
     private (long Sequence, bool[] Stored) _storedInRecord = (0, []);
 
@@ -72,6 +80,7 @@ public sealed partial class FramePublisher : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _jetStream = jetStream;
+        _connection = jetStream.Connection;
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
@@ -95,6 +104,7 @@ public sealed partial class FramePublisher : IAsyncDisposable
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
         });
+        _connection.ServerError += OnServerErrorAsync;
         _spooler = Task.Run(SpoolLoopAsync);
         _sender = Task.Run(SendLoopAsync);
     }
@@ -159,7 +169,8 @@ public sealed partial class FramePublisher : IAsyncDisposable
         Interlocked.Read(ref _duplicates),
         Interlocked.Read(ref _spooledFrames),
         Interlocked.Read(ref _failed),
-        _outage);
+        _outage,
+        Interlocked.Read(ref _permissionViolations));
 
     /// <summary>
     /// Stops accepting frames, spools what is queued, and stops publishing. Frames not yet stored by
@@ -172,6 +183,7 @@ public sealed partial class FramePublisher : IAsyncDisposable
             return;
         }
 
+        _connection.ServerError -= OnServerErrorAsync;
         _input.Writer.TryComplete();
         await _spooler.ConfigureAwait(false);
         await _stopSending.CancelAsync().ConfigureAwait(false);
@@ -288,6 +300,7 @@ public sealed partial class FramePublisher : IAsyncDisposable
                     if (_outage)
                     {
                         _outage = false;
+                        _certificateReported = false;
                         LogReconnected(_logger, Interlocked.Read(ref _spooledFrames));
                     }
 
@@ -413,8 +426,33 @@ public sealed partial class FramePublisher : IAsyncDisposable
                 LogOutage(_logger, ex.GetType().Name, ex.Message);
             }
 
+            // The servers close such a connection in the TLS handshake, which the client reports only as a
+            // failed read; their INFO, sent before the handshake, says that they verify clients.
+            if (!_certificateReported && _connection.ServerInfo is { TlsVerify: true } && _connection.Opts.TlsOpts is { CertFile: null, CertBundleFile: null, ConfigureClientAuthentication: null })
+            {
+                _certificateReported = true;
+                LogClientCertificateMissing(_logger, _connection.ServerInfo.Name);
+            }
+
             return false;
         }
+    }
+
+    // A publish the user may not make is answered with -ERR and no acknowledgement: without this the
+    // publish would only time out, and the refusal would read like a slow or unreachable cluster.
+    private ValueTask OnServerErrorAsync(object? sender, NatsServerErrorEventArgs args)
+    {
+        if (args.Error.Contains("Permissions Violation for Publish", StringComparison.OrdinalIgnoreCase))
+        {
+            Interlocked.Increment(ref _permissionViolations);
+            LogPublishRefused(_logger, args.Error, _options.Site);
+        }
+        else
+        {
+            LogServerError(_logger, args.Error);
+        }
+
+        return ValueTask.CompletedTask;
     }
 
     private string SubjectOf(in FrameEnvelope envelope)
@@ -464,4 +502,13 @@ public sealed partial class FramePublisher : IAsyncDisposable
 
     [LoggerMessage(EventId = 7405, Level = LogLevel.Error, Message = "Unexpected failure of the frame publisher; retrying in {RetryIn}")]
     private static partial void LogUnexpected(ILogger logger, Exception exception, TimeSpan retryIn);
+
+    [LoggerMessage(EventId = 7406, Level = LogLevel.Error, Message = "NATS refused a frame: {Error}. The gateway's user (Nats:CredentialsFile) may not publish for site '{Site}' (Nats:Publisher:Site); the frames wait in the spool and are retried")]
+    private static partial void LogPublishRefused(ILogger logger, string error, string site);
+
+    [LoggerMessage(EventId = 7407, Level = LogLevel.Warning, Message = "NATS server error: {Error}")]
+    private static partial void LogServerError(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 7408, Level = LogLevel.Error, Message = "NATS server {Server} requires a client certificate (TLS verify) and this gateway presents none: set Nats:TlsCertFile and Nats:TlsKeyFile; the frames wait in the spool")]
+    private static partial void LogClientCertificateMissing(ILogger logger, string server);
 }

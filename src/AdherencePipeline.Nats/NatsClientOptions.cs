@@ -1,3 +1,4 @@
+using AdherencePipeline.Storage;
 using NATS.Client.Core;
 
 namespace AdherencePipeline.Nats;
@@ -14,7 +15,10 @@ public sealed class NatsClientOptions
     /// <summary>The connection's name as the servers show it (e.g. <c>gateway-oslo-1</c>).</summary>
     public string Name { get; set; } = "adherence";
 
-    /// <summary>A NATS credentials file (user JWT and NKey seed) from the site's account; empty for none.</summary>
+    /// <summary>
+    /// A NATS credentials file (user JWT and NKey seed) from the site's account; empty for none. Like every
+    /// secret file it must not be readable by every user of the machine.
+    /// </summary>
     public string CredentialsFile { get; set; } = "";
 
     /// <summary>PEM file of the CA that signed the servers' certificates; empty for the system store.</summary>
@@ -23,7 +27,7 @@ public sealed class NatsClientOptions
     /// <summary>PEM client certificate, for servers that verify clients; empty for none.</summary>
     public string TlsCertFile { get; set; } = "";
 
-    /// <summary>PEM private key of <see cref="TlsCertFile"/>.</summary>
+    /// <summary>PEM private key of <see cref="TlsCertFile"/>; like every secret file it must not be readable by every user.</summary>
     public string TlsKeyFile { get; set; } = "";
 
     /// <summary>
@@ -51,7 +55,7 @@ public sealed class NatsClientOptions
             }
         }
 
-        foreach (var (key, path) in new[] { ("CredentialsFile", CredentialsFile), ("TlsCaFile", TlsCaFile), ("TlsCertFile", TlsCertFile), ("TlsKeyFile", TlsKeyFile) })
+        foreach (var (key, path) in new[] { ("TlsCaFile", TlsCaFile), ("TlsCertFile", TlsCertFile), ("TlsKeyFile", TlsKeyFile) })
         {
             if (path.Length > 0 && !File.Exists(path))
             {
@@ -59,9 +63,20 @@ public sealed class NatsClientOptions
             }
         }
 
+        if (CredentialsFile.Length > 0)
+        {
+            NatsCredentialsFile.Check(CredentialsFile, "Nats:CredentialsFile");
+        }
+
         if (TlsCertFile.Length > 0 != TlsKeyFile.Length > 0)
         {
             throw new ArgumentException("Nats:TlsCertFile and Nats:TlsKeyFile go together: set both or neither.");
+        }
+
+        if (TlsKeyFile.Length > 0)
+        {
+            // Only the permission check: the client reads the key itself when it connects.
+            _ = SecretFile.ReadAll(TlsKeyFile, "Nats:TlsKeyFile");
         }
 
         if (string.IsNullOrEmpty(InboxPrefix) || InboxPrefix.AsSpan().IndexOfAny(" .*>\t") >= 0)

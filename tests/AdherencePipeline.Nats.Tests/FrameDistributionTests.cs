@@ -64,6 +64,38 @@ public sealed class FrameDistributionTests(NatsClusterFixture fixture) : IDispos
     }
 
     [Fact]
+    public async Task TwoReplayGateways_SameRecordingForTwoParticipants_EveryFrameOfBothArrives()
+    {
+        // What two `adherence gateway --replay` runs of one recording publish: the virtual wearable's shared
+        // address, the same payloads and times, and (both runs started in the same microsecond) the same
+        // device sequences. Only the participant tells their frames apart.
+        var (calibrated, _) = Recordings.RecordingCalibration.Calibrate(Recordings.RecordingReader.Open(WorkerRig.DemoRecording)[0]);
+        var wearable = new VirtualWearable(WorkerRig.PolarH10, Pipeline.RecordingReplay.ToSensorRecording(calibrated), new VirtualWearableOptions { DeviceAddress = "virtual:polar-h10" });
+        var startNs = 1_767_603_600_000_000_000L;
+        RawFrame[] frames = [.. wearable.Notifications.Take(200).Select(n => new RawFrame(wearable.Options.DeviceAddress, n.Characteristic, startNs + n.Offset.Ticks * 100, n.Payload))];
+        var clock = new FrozenClock(DateTimeOffset.UtcNow);
+        await using var connection = fixture.Connect();
+        var jetStream = new NatsJSContext(connection);
+        await using var gatewayA = Publisher(jetStream, "replay-a", clock);
+        await using var gatewayB = Publisher(jetStream, "replay-b", clock);
+
+        foreach (var frame in frames)
+        {
+            await gatewayA.EnqueueAsync("P001", "polar-h10", frame);
+            await gatewayB.EnqueueAsync("P002", "polar-h10", frame);
+        }
+
+        await FlushAsync(gatewayA, gatewayB);
+
+        Assert.Equal(gatewayA.Sequencer.RunStart, gatewayB.Sequencer.RunStart);
+        Assert.Equal(frames.Length, gatewayA.GetStatistics().FramesStored);
+        Assert.Equal(frames.Length, gatewayB.GetStatistics().FramesStored);
+        Assert.Equal(0, gatewayB.GetStatistics().FramesDuplicate);
+        var received = await Task.WhenAll(ReadAsync(jetStream, "P001", frames.Length), ReadAsync(jetStream, "P002", frames.Length));
+        Assert.All(received, r => Assert.Equal(frames.Select(f => f.ReceivedUnixNs), r.Select(f => f.Frame.ReceivedUnixNs)));
+    }
+
+    [Fact]
     public async Task NodeKilledMidStream_AndRestarted_NothingLostOrDoubled()
     {
         const int Total = 600;
@@ -293,14 +325,14 @@ public sealed class FrameDistributionTests(NatsClusterFixture fixture) : IDispos
         }
     }
 
-    private FramePublisher Publisher(INatsJSContext jetStream, string spoolName) => new(jetStream, new FramePublisherOptions
+    private FramePublisher Publisher(INatsJSContext jetStream, string spoolName, TimeProvider? time = null) => new(jetStream, new FramePublisherOptions
     {
         Site = _site,
         SpoolDirectory = Path.IsPathRooted(spoolName) ? spoolName : Path.Combine(_spoolRoot, spoolName),
         PublishTimeout = TimeSpan.FromSeconds(2),
         InitialRetryDelay = TimeSpan.FromMilliseconds(50),
         MaxRetryDelay = TimeSpan.FromSeconds(1),
-    });
+    }, time: time);
 
     private static async Task FlushAsync(params FramePublisher[] gateways)
     {
@@ -350,6 +382,12 @@ public sealed class FrameDistributionTests(NatsClusterFixture fixture) : IDispos
         Assert.Equal(frames.Select(f => f.StreamSequence).Order(), frames.Select(f => f.StreamSequence));
         Assert.Equal(count, frames.Select(f => f.Envelope.MessageId).Distinct().Count());
     }
+}
+
+/// <summary>A wall clock stopped at <paramref name="now"/>, with the system's timers, so two gateways start their runs at the same instant.</summary>
+internal sealed class FrozenClock(DateTimeOffset now) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => now;
 }
 
 [CollectionDefinition(nameof(FrameDistributionGroup))]

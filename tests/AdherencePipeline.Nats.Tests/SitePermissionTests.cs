@@ -6,7 +6,10 @@ using NATS.Client.JetStream;
 
 namespace AdherencePipeline.Nats.Tests;
 
-/// <summary>The per-site permissions of docs/deployment.md, on a real cluster: a gateway publishes only to its own site.</summary>
+/// <summary>
+/// The per-site permissions of docs/deployment.md, on a real cluster: a gateway publishes only to its own
+/// site; a worker with the documented permissions reads, acknowledges, leases and checkpoints.
+/// </summary>
 public sealed class SitePermissionTests : IAsyncLifetime
 {
     private const string Accounts = """
@@ -17,6 +20,9 @@ public sealed class SitePermissionTests : IAsyncLifetime
               { user: gateway-oslo, password: oslo-secret, permissions: {
                   publish: { allow: ["adherence.frames.oslo.>"] }
                   subscribe: { allow: ["_INBOX_oslo.>"] } } }
+              { user: worker, password: worker-secret, permissions: {
+                  publish: { allow: ["$JS.API.>", "$JS.ACK.ADHERENCE_FRAMES.>", "$KV.adherence_leases.>", "$KV.adherence_checkpoints.>"] }
+                  subscribe: { allow: ["_INBOX.>"] } } }
               { user: operator, password: operator-secret }
             ]
           }
@@ -79,7 +85,7 @@ public sealed class SitePermissionTests : IAsyncLifetime
         await using var gateway = Publisher(new NatsJSContext(connection), "bergen");
 
         await gateway.EnqueueAsync("P001", "polar-h10", Frame(1));
-        await Eventually.TrueAsync(() => gateway.GetStatistics().FailedAttempts >= 2, Patience, "two refused attempts");
+        await Eventually.TrueAsync(() => gateway.GetStatistics() is { FailedAttempts: >= 2, PermissionViolations: >= 2 }, Patience, "two refused attempts");
 
         var statistics = gateway.GetStatistics();
         Assert.Equal(0, statistics.FramesStored);
@@ -88,6 +94,48 @@ public sealed class SitePermissionTests : IAsyncLifetime
         await using var operatorConnection = Connect("operator", "operator-secret", "_INBOX");
         var stream = await new NatsJSContext(operatorConnection).GetStreamAsync("ADHERENCE_FRAMES");
         Assert.Equal(0L, stream.Info.State.Messages);
+    }
+
+    [Fact]
+    public async Task Worker_DocumentedPermissions_ReadsAcknowledgesLeasesAndCheckpoints()
+    {
+        using var deadline = new CancellationTokenSource(Patience);
+        await using (var gatewayConnection = Connect("gateway-oslo", "oslo-secret", "_INBOX_oslo"))
+        await using (var gateway = Publisher(new NatsJSContext(gatewayConnection), "oslo"))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                await gateway.EnqueueAsync("P001", "polar-h10", Frame(i));
+            }
+
+            await gateway.FlushAsync(deadline.Token);
+        }
+
+        await using var connection = Connect("worker", "worker-secret", "_INBOX");
+        var jetStream = new NatsJSContext(connection);
+        var leases = await ParticipantLeases.OpenAsync(jetStream, "worker-a", new ParticipantLeaseOptions { Replicas = 3 }, deadline.Token);
+        var checkpoints = await ParticipantCheckpoints.OpenAsync(jetStream, leases, cancellationToken: deadline.Token);
+        await leases.HeartbeatAsync(deadline.Token);
+        var lease = await leases.TryAcquireAsync("oslo", "P001", deadline.Token);
+        Assert.NotNull(lease);
+        var consumer = await ParticipantFrameConsumer.CreateAsync(jetStream, "ADHERENCE_FRAMES", "oslo", "P001", cancellationToken: deadline.Token);
+        var read = new List<int>();
+        ulong last = 0;
+        await foreach (var frame in consumer.ReadAsync(cancellationToken: deadline.Token))
+        {
+            read.Add(BinaryPrimitives.ReadInt32LittleEndian(frame.Frame.Payload.Span));
+            await frame.AckAsync(deadline.Token);
+            last = frame.StreamSequence;
+            if (read.Count == 3)
+            {
+                break;
+            }
+        }
+
+        Assert.True(await checkpoints.SaveAsync(lease, last, new byte[] { 1, 2, 3 }, deadline.Token));
+        Assert.Equal(last, (await checkpoints.LoadAsync("oslo", "P001", deadline.Token))?.StreamSequence);
+        Assert.Equal(1, await leases.CountLiveWorkersAsync(deadline.Token));
+        Assert.Equal([0, 1, 2], read);
     }
 
     private NatsConnection Connect(string user, string password, string inboxPrefix) =>

@@ -16,10 +16,9 @@ namespace AdherencePipeline.Nats.Tests;
 
 /// <summary>A participant wearing a virtual Polar H10 that replays a real recording from <see cref="Start"/>.</summary>
 /// <remarks>
-/// Each wearer's strap has an address of its own, as real straps do: the stream recognises a re-sent frame by
-/// address and device sequence, and two gateways started within microseconds of each other number one
-/// address's frames from overlapping starting points. The address is not in any point, so the replay's
-/// shared virtual address stores the same points.
+/// Each wearer's strap has an address of its own, as real straps do. The address is not in any point, so the
+/// replay's shared virtual address stores the same points; the message id holds site and participant, so a
+/// shared address would not make two gateways' frames look like re-sends of each other either.
 /// </remarks>
 internal sealed record Wearer(string Site, string Participant, string Recording, DateTimeOffset Start)
 {

@@ -4,7 +4,10 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace AdherencePipeline.Testing;
 
-/// <summary>What influxd needs to serve HTTPS: PEM certificate and key files, and the certificate's thumbprint.</summary>
+/// <summary>
+/// PEM certificate and key files and the certificate's thumbprint: what influxd needs to serve HTTPS, and
+/// what a client presents to servers that verify clients.
+/// </summary>
 /// <param name="CertificatePath">PEM file of the server certificate.</param>
 /// <param name="PrivateKeyPath">PEM file of its private key (PKCS#8), mode 0600.</param>
 /// <param name="CertificateThumbprint">SHA-1 thumbprint of the certificate, hex.</param>
@@ -67,6 +70,25 @@ public sealed class TestCertificateAuthority : IDisposable
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, critical: true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
+        return SignAndWrite(request, key, fileName);
+    }
+
+    /// <summary>
+    /// Issues a client certificate (extended key usage client authentication) whose subject is
+    /// <c>CN=<paramref name="commonName"/></c>, and writes it with its key as PEM files named after the name.
+    /// </summary>
+    public InfluxTls IssueClient(string commonName)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={commonName}", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, critical: true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], critical: false));
+        return SignAndWrite(request, key, "client-" + commonName);
+    }
+
+    private InfluxTls SignAndWrite(CertificateRequest request, ECDsa key, string fileName)
+    {
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(_certificate, includeKeyIdentifier: true, includeIssuerAndSerial: false));
         var now = DateTimeOffset.UtcNow;
         var serial = RandomNumberGenerator.GetBytes(16);
