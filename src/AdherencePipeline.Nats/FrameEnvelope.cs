@@ -20,8 +20,14 @@ namespace AdherencePipeline.Nats;
 /// </remarks>
 public readonly record struct FrameEnvelope(string Site, string Participant, string ProfileId, long DeviceSequence, RawFrame Frame)
 {
-    /// <summary>The JetStream message id, <c>&lt;device&gt;-&lt;sequence&gt;</c>: the same frame sent twice has the same id.</summary>
-    public string MessageId => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Frame.DeviceAddress}-{DeviceSequence}");
+    /// <summary>
+    /// The JetStream message id, <c>&lt;site&gt;.&lt;participant&gt;.&lt;device&gt;-&lt;sequence&gt;</c>: the same
+    /// frame sent twice has the same id. The stream detects duplicates across all its subjects, and one
+    /// device address may be numbered by two gateways from the same point (replay gateways all send as
+    /// <c>virtual:&lt;profile&gt;</c>; runs started in the same millisecond), so the id names the subject too:
+    /// one gateway's frames can never be taken for another's re-sends and dropped.
+    /// </summary>
+    public string MessageId => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Site}.{Participant}.{Frame.DeviceAddress}-{DeviceSequence}");
 
     /// <summary>The subject the frame is published to.</summary>
     public string Subject => FrameSubjects.Frames(Site, Participant);

@@ -30,7 +30,7 @@ public readonly record struct FramePublisherStatistics(long FramesEnqueued, long
 /// participant are published one after another and a failure stops that participant's lane there, so
 /// its frames enter the stream in the order they were received; the retry starts again at the failed
 /// frame, and a frame that was stored although its acknowledgement was lost is recognised by its
-/// message id <c>&lt;device&gt;-&lt;sequence&gt;</c> within the stream's duplicate window and stored
+/// message id <c>&lt;site&gt;.&lt;participant&gt;.&lt;device&gt;-&lt;sequence&gt;</c> within the stream's duplicate window and stored
 /// once. Different participants' lanes run concurrently, so they share the wait for acknowledgements.
 /// A spool record holds <c>[int32 length][envelope]</c> repeated, one per frame.
 /// </remarks>

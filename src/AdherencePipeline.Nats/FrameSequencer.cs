@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace AdherencePipeline.Nats;
 
 /// <summary>
-/// Numbers each device's frames for the message id <c>&lt;device&gt;-&lt;sequence&gt;</c>. Within a run
+/// Numbers each device's frames for the message id <c>&lt;site&gt;.&lt;participant&gt;.&lt;device&gt;-&lt;sequence&gt;</c>. Within a run
 /// the numbers rise by one per frame (a gap is a lost frame); each run starts at the run's start time
 /// in microseconds since the Unix epoch, so a restarted gateway never reuses a number its previous run
 /// gave, as long as a device sends fewer than a million frames a second and the clock does not step

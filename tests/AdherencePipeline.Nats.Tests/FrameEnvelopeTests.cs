@@ -92,9 +92,9 @@ public sealed class FrameEnvelopeTests
     }
 
     [Fact]
-    public void Envelope_MessageId_IsDeviceAndSequence()
+    public void Envelope_MessageId_IsSiteParticipantDeviceAndSequence()
     {
-        Assert.Equal("A0:9E:1A:00:00:01-1733200000000001", Sample().MessageId);
+        Assert.Equal("oslo.P001.A0:9E:1A:00:00:01-1733200000000001", Sample().MessageId);
     }
 
     [Fact]
