@@ -124,9 +124,16 @@ internal static class NatsWorkerBenchmark
                 }
 
                 await publisher.FlushAsync();
+                return publisher.GetStatistics();
             })).ToArray();
-            await Task.WhenAll(publishers);
+            var publishing = await Task.WhenAll(publishers);
             var published = watch.Elapsed;
+            if (publishing.Sum(s => s.FramesStored) is var storedFrames && storedFrames != total)
+            {
+                // Frames the stream did not store never reach a worker: say so instead of waiting for them.
+                throw new InvalidOperationException($"JetStream stored {storedFrames:N0} of {total:N0} frames ({publishing.Sum(s => s.FramesDuplicate):N0} acknowledged as duplicates of other frames' message ids).");
+            }
+
             while (Interlocked.Read(ref processed) < total)
             {
                 if (watch.Elapsed > TimeSpan.FromMinutes(10))

@@ -21,9 +21,11 @@ namespace AdherencePipeline.Nats;
 public readonly record struct FrameEnvelope(string Site, string Participant, string ProfileId, long DeviceSequence, RawFrame Frame)
 {
     /// <summary>
-    /// The JetStream message id, <c>&lt;site&gt;.&lt;participant&gt;.&lt;device&gt;-&lt;sequence&gt;</c>: the same frame sent
-    /// twice has the same id, and two gateways whose devices share an address (the virtual wearable's
-    /// <c>virtual:&lt;profile&gt;</c>) and whose runs started at the same microsecond still differ by participant.
+    /// The JetStream message id, <c>&lt;site&gt;.&lt;participant&gt;.&lt;device&gt;-&lt;sequence&gt;</c>: the same
+    /// frame sent twice has the same id. The stream detects duplicates across all its subjects, and one
+    /// device address may be numbered by two gateways from the same point (replay gateways all send as
+    /// <c>virtual:&lt;profile&gt;</c>; runs started in the same millisecond), so the id names the subject too:
+    /// one gateway's frames can never be taken for another's re-sends and dropped.
     /// </summary>
     public string MessageId => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Site}.{Participant}.{Frame.DeviceAddress}-{DeviceSequence}");
 

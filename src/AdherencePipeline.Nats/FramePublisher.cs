@@ -294,15 +294,17 @@ public sealed partial class FramePublisher : IAsyncDisposable
                 if (await PublishRecordAsync(batch, stop).ConfigureAwait(false))
                 {
                     _spool.Acknowledge(batch.Sequence);
-                    Interlocked.Exchange(ref _acknowledged, batch.Sequence);
                     Interlocked.Add(ref _spooledFrames, -batch.LineCount);
-                    CompleteFlushWaiters(batch.Sequence);
+                    // The outage ends before any flush can complete: a flush that returned never sees it still on.
                     if (_outage)
                     {
                         _outage = false;
                         _certificateReported = false;
                         LogReconnected(_logger, Interlocked.Read(ref _spooledFrames));
                     }
+
+                    Interlocked.Exchange(ref _acknowledged, batch.Sequence);
+                    CompleteFlushWaiters(batch.Sequence);
 
                     _backoff.Reset();
                 }

@@ -63,6 +63,37 @@ public sealed class FrameDistributionTests(NatsClusterFixture fixture) : IDispos
         Assert.Equal(0, gatewayB.GetStatistics().FramesSpooled);
     }
 
+    // Two gateways started in the same millisecond number one device address from the same point: two
+    // replay gateways both send as 'virtual:polar-h10', and pseudonyms (hence the test straps' addresses)
+    // may repeat across sites. The stream's duplicate detection spans every subject, so with message ids
+    // of device and sequence alone the second gateway's frames were acknowledged as duplicates and never
+    // stored, and its participants' workers waited for them for ever (the stalled two-worker benchmark).
+    [Fact]
+    public async Task TwoSitesStartedTogether_OneDeviceAddress_EveryFrameStored()
+    {
+        const int PerParticipant = 100;
+        var clock = new FrozenWallClock(DateTimeOffset.UtcNow);
+        var otherSite = _site + "b";
+        await using var connection = fixture.Connect();
+        var jetStream = new NatsJSContext(connection);
+        await using var gatewayA = Publisher(jetStream, "a", _site, clock);
+        await using var gatewayB = Publisher(jetStream, "b", otherSite, clock);
+        Assert.Equal(gatewayA.Sequencer.RunStart, gatewayB.Sequencer.RunStart);
+
+        for (var i = 0; i < PerParticipant; i++)
+        {
+            await gatewayA.EnqueueAsync("P001", "polar-h10", Frame("P001", i));
+            await gatewayB.EnqueueAsync("P001", "polar-h10", Frame("P001", i));
+        }
+
+        await FlushAsync(gatewayA, gatewayB);
+
+        Assert.Equal((PerParticipant, 0L), (gatewayA.GetStatistics().FramesStored, gatewayA.GetStatistics().FramesDuplicate));
+        Assert.Equal((PerParticipant, 0L), (gatewayB.GetStatistics().FramesStored, gatewayB.GetStatistics().FramesDuplicate));
+        AssertOnceInOrder("P001", await ReadAsync(jetStream, "P001", PerParticipant), PerParticipant);
+        AssertOnceInOrder("P001", await ReadAsync(jetStream, "P001", PerParticipant, site: otherSite), PerParticipant, otherSite);
+    }
+
     [Fact]
     public async Task TwoReplayGateways_SameRecordingForTwoParticipants_EveryFrameOfBothArrives()
     {
@@ -73,11 +104,11 @@ public sealed class FrameDistributionTests(NatsClusterFixture fixture) : IDispos
         var wearable = new VirtualWearable(WorkerRig.PolarH10, Pipeline.RecordingReplay.ToSensorRecording(calibrated), new VirtualWearableOptions { DeviceAddress = "virtual:polar-h10" });
         var startNs = 1_767_603_600_000_000_000L;
         RawFrame[] frames = [.. wearable.Notifications.Take(200).Select(n => new RawFrame(wearable.Options.DeviceAddress, n.Characteristic, startNs + n.Offset.Ticks * 100, n.Payload))];
-        var clock = new FrozenClock(DateTimeOffset.UtcNow);
+        var clock = new FrozenWallClock(DateTimeOffset.UtcNow);
         await using var connection = fixture.Connect();
         var jetStream = new NatsJSContext(connection);
-        await using var gatewayA = Publisher(jetStream, "replay-a", clock);
-        await using var gatewayB = Publisher(jetStream, "replay-b", clock);
+        await using var gatewayA = Publisher(jetStream, "replay-a", time: clock);
+        await using var gatewayB = Publisher(jetStream, "replay-b", time: clock);
 
         foreach (var frame in frames)
         {
@@ -325,9 +356,9 @@ public sealed class FrameDistributionTests(NatsClusterFixture fixture) : IDispos
         }
     }
 
-    private FramePublisher Publisher(INatsJSContext jetStream, string spoolName, TimeProvider? time = null) => new(jetStream, new FramePublisherOptions
+    private FramePublisher Publisher(INatsJSContext jetStream, string spoolName, string? site = null, TimeProvider? time = null) => new(jetStream, new FramePublisherOptions
     {
-        Site = _site,
+        Site = site ?? _site,
         SpoolDirectory = Path.IsPathRooted(spoolName) ? spoolName : Path.Combine(_spoolRoot, spoolName),
         PublishTimeout = TimeSpan.FromSeconds(2),
         InitialRetryDelay = TimeSpan.FromMilliseconds(50),
@@ -351,10 +382,10 @@ public sealed class FrameDistributionTests(NatsClusterFixture fixture) : IDispos
 
     private static int Index(ParticipantFrame frame) => BinaryPrimitives.ReadInt32LittleEndian(frame.Frame.Payload.Span);
 
-    private async Task<List<ParticipantFrame>> ReadAsync(INatsJSContext jetStream, string participant, int count, ParticipantFrameConsumerOptions? options = null, ulong resumeAfter = 0)
+    private async Task<List<ParticipantFrame>> ReadAsync(INatsJSContext jetStream, string participant, int count, ParticipantFrameConsumerOptions? options = null, ulong resumeAfter = 0, string? site = null)
     {
         using var cancel = new CancellationTokenSource(Patience);
-        var consumer = await fixture.CreateConsumerAsync(jetStream, _site, participant, options, cancel.Token);
+        var consumer = await fixture.CreateConsumerAsync(jetStream, site ?? _site, participant, options, cancel.Token);
         var frames = new List<ParticipantFrame>(count);
         await foreach (var frame in consumer.ReadAsync(resumeAfter, cancel.Token))
         {
@@ -370,12 +401,12 @@ public sealed class FrameDistributionTests(NatsClusterFixture fixture) : IDispos
         return frames;
     }
 
-    private void AssertOnceInOrder(string participant, IReadOnlyList<ParticipantFrame> frames, int count)
+    private void AssertOnceInOrder(string participant, IReadOnlyList<ParticipantFrame> frames, int count, string? site = null)
     {
         Assert.Equal(Enumerable.Range(0, count), frames.Select(Index));
         Assert.All(frames, f =>
         {
-            Assert.Equal(_site, f.Envelope.Site);
+            Assert.Equal(site ?? _site, f.Envelope.Site);
             Assert.Equal(participant, f.Envelope.Participant);
             Assert.Equal("polar-h10", f.Envelope.ProfileId);
         });
@@ -384,11 +415,11 @@ public sealed class FrameDistributionTests(NatsClusterFixture fixture) : IDispos
     }
 }
 
-/// <summary>A wall clock stopped at <paramref name="now"/>, with the system's timers, so two gateways start their runs at the same instant.</summary>
-internal sealed class FrozenClock(DateTimeOffset now) : TimeProvider
+[CollectionDefinition(nameof(FrameDistributionGroup))]
+public sealed class FrameDistributionGroup : ICollectionFixture<NatsClusterFixture>;
+
+/// <summary>A wall clock stopped at one instant (so two gateways start in the same microsecond); timers run on real time.</summary>
+internal sealed class FrozenWallClock(DateTimeOffset now) : TimeProvider
 {
     public override DateTimeOffset GetUtcNow() => now;
 }
-
-[CollectionDefinition(nameof(FrameDistributionGroup))]
-public sealed class FrameDistributionGroup : ICollectionFixture<NatsClusterFixture>;
