@@ -1,3 +1,4 @@
+using AdherencePipeline.Activity;
 using AdherencePipeline.Nats;
 using AdherencePipeline.Storage;
 using Microsoft.Extensions.Hosting;
@@ -11,6 +12,7 @@ namespace AdherencePipeline.Service.Worker;
 /// <c>adherence run</c> with <c>Worker:Source=Nats</c>: a <see cref="FrameWorker"/> that shares the registry's
 /// participants with the other workers and writes through the same storage as the BLE mode. Stopping hands
 /// the participants over (their open sessions are rebuilt and closed by whoever goes on) and flushes the writer.
+/// The model file is watched as in the BLE mode: a replacement applies from the next window, a damaged one is refused.
 /// </summary>
 internal sealed class NatsFrameWorkerService : IHostedService, IAsyncDisposable
 {
@@ -18,6 +20,7 @@ internal sealed class NatsFrameWorkerService : IHostedService, IAsyncDisposable
     private readonly NatsWorkerSettings _nats;
     private readonly InfluxLineWriter _writer;
     private readonly InfluxQueryClient _query;
+    private readonly ActivityModelSource _models;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
@@ -26,12 +29,13 @@ internal sealed class NatsFrameWorkerService : IHostedService, IAsyncDisposable
     private Task _run = Task.CompletedTask;
     private int _disposed;
 
-    public NatsFrameWorkerService(WorkerSetup setup, InfluxLineWriter writer, InfluxQueryClient query, TimeProvider time, ILoggerFactory loggers)
+    public NatsFrameWorkerService(WorkerSetup setup, InfluxLineWriter writer, InfluxQueryClient query, ActivityModelSource models, TimeProvider time, ILoggerFactory loggers)
     {
         _setup = setup;
         _nats = setup.Nats ?? throw new ArgumentException("The setup has no NATS settings.", nameof(setup));
         _writer = writer;
         _query = query;
+        _models = models;
         _time = time;
         _loggers = loggers;
         _logger = loggers.CreateLogger<NatsFrameWorkerService>();
@@ -48,7 +52,8 @@ internal sealed class NatsFrameWorkerService : IHostedService, IAsyncDisposable
         {
             Participants = _nats.Eligible(_setup.Registry),
             Profiles = _setup.Profiles,
-            Model = () => _setup.Model,
+            // Read at every window: a model swapped in while running applies from the next window.
+            Model = () => _models.Current,
             Writer = _writer,
             StoredSessions = (participant, from, until, ct) => AdherencePipeline.Adherence.StoredSessions.ReadAsync(_query, participant, from, until, ct),
             StreamName = _nats.Stream.Name,
@@ -56,6 +61,7 @@ internal sealed class NatsFrameWorkerService : IHostedService, IAsyncDisposable
             Leases = _nats.Leases,
             Consumer = _nats.Consumer,
         }, _time, _loggers.CreateLogger<FrameWorker>());
+        _models.Watch();
         _run = Worker.RunAsync(_stop.Token);
         return Task.CompletedTask;
     }
@@ -65,6 +71,7 @@ internal sealed class NatsFrameWorkerService : IHostedService, IAsyncDisposable
         Log.Stopping(_logger);
         await _stop.CancelAsync();
         await _run.WaitAsync(cancellationToken);
+        _models.Dispose();
         try
         {
             await _writer.FlushAsync(cancellationToken);
@@ -101,6 +108,7 @@ internal sealed class NatsFrameWorkerService : IHostedService, IAsyncDisposable
             await _connection.DisposeAsync();
         }
 
+        _models.Dispose();
         _stop.Dispose();
     }
 }
