@@ -16,6 +16,12 @@ namespace AdherencePipeline.Nats;
 /// <summary>Reads the sessions a participant stored in [<c>fromNs</c>, <c>untilNs</c>) back, for adherence.</summary>
 public delegate Task<IReadOnlyList<Session>> StoredSessionReader(Participant participant, long fromNs, long untilNs, CancellationToken cancellationToken);
 
+/// <summary>
+/// Called with what one frame of <paramref name="participant"/> decoded into, as <paramref name="decoder"/> added it
+/// (for counters and the raw archive); <paramref name="output"/> is reused for the next frame.
+/// </summary>
+public delegate void FrameDecoded(Participant participant, DeviceDecoder decoder, List<DeviceData> output);
+
 /// <summary>Everything a <see cref="FrameWorker"/> works with besides the NATS connection.</summary>
 public sealed record FrameWorkerSetup
 {
@@ -51,6 +57,18 @@ public sealed record FrameWorkerSetup
 
     /// <summary>Called after each frame was processed and acknowledged (for counters and latency); must be quick and must not throw.</summary>
     public Action<ParticipantFrame>? Processed { get; init; }
+
+    /// <summary>
+    /// Called with what each frame decoded into, also for the frames a take-over processes again (they were
+    /// decoded before, by the earlier owner); must be quick and must not throw.
+    /// </summary>
+    public FrameDecoded? Decoded { get; init; }
+
+    /// <summary>
+    /// Called with every event of a participant's pipeline before it is stored (for counters), also while a
+    /// take-over processes frames again; must be quick and must not throw.
+    /// </summary>
+    public Action<PipelineEvent>? Observed { get; init; }
 }
 
 /// <summary>What a <see cref="FrameWorker"/> has done so far.</summary>
@@ -89,6 +107,7 @@ public sealed partial class FrameWorker
     private long _partitionsTaken;
     private long _faultyFrames;
     private long _points;
+    private long _heartbeatAt;
 
     /// <summary>
     /// A worker on <paramref name="jetStream"/>. <paramref name="idleClock"/> times
@@ -118,6 +137,12 @@ public sealed partial class FrameWorker
 
     /// <summary>The participants (<c>site.participant</c>) this worker processes now.</summary>
     public IReadOnlyCollection<string> Owned => [.. _partitions.Keys];
+
+    /// <summary>
+    /// Time since the worker last wrote its heartbeat to the lease bucket, as it does at every sharing turn
+    /// (every third of the lease's time to live); null before the first.
+    /// </summary>
+    public TimeSpan? SinceHeartbeat => Volatile.Read(ref _heartbeatAt) is var at and not 0 ? TimeProvider.System.GetElapsedTime(at) : null;
 
     /// <summary>A snapshot of what the worker has done.</summary>
     public FrameWorkerStatistics GetStatistics() => new(
@@ -209,6 +234,7 @@ public sealed partial class FrameWorker
         }
 
         await leases.HeartbeatAsync(cancellationToken).ConfigureAwait(false);
+        Volatile.Write(ref _heartbeatAt, TimeProvider.System.GetTimestamp());
         var workers = Math.Max(1, await leases.CountLiveWorkersAsync(cancellationToken).ConfigureAwait(false));
         var share = (_eligible.Count + workers - 1) / workers;
         foreach (var extra in _partitions.Values.OrderByDescending(p => p.Key, StringComparer.Ordinal).Take(Math.Max(0, _partitions.Count - share)).ToList())
@@ -439,7 +465,7 @@ public sealed partial class FrameWorker
                 Model = _setup.Model,
                 Registration = partition.Participant,
                 PriorSessions = prior,
-            }, _profiles, _setup.Writer);
+            }, _profiles, _setup.Writer, Decoded(partition.Participant), _setup.Observed);
         }
 
         if (!state.Period.Add(frame.Envelope))
@@ -448,6 +474,9 @@ public sealed partial class FrameWorker
             LogUnknownProfile(_logger, partition.Key, frame.StreamSequence, frame.Envelope.ProfileId);
         }
     }
+
+    private Action<DeviceDecoder, List<DeviceData>>? Decoded(Participant participant) =>
+        _setup.Decoded is { } decoded ? (decoder, output) => decoded(participant, decoder, output) : null;
 
     private async Task CloseAsync(Partition partition, PartitionState state, CancellationToken cancellationToken)
     {

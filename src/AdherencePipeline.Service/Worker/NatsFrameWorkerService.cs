@@ -1,5 +1,6 @@
 using AdherencePipeline.Activity;
 using AdherencePipeline.Nats;
+using AdherencePipeline.Service.Monitoring;
 using AdherencePipeline.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -21,6 +22,7 @@ internal sealed class NatsFrameWorkerService : IHostedService, IAsyncDisposable
     private readonly InfluxLineWriter _writer;
     private readonly InfluxQueryClient _query;
     private readonly ActivityModelSource _models;
+    private readonly WorkerMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
@@ -29,13 +31,14 @@ internal sealed class NatsFrameWorkerService : IHostedService, IAsyncDisposable
     private Task _run = Task.CompletedTask;
     private int _disposed;
 
-    public NatsFrameWorkerService(WorkerSetup setup, InfluxLineWriter writer, InfluxQueryClient query, ActivityModelSource models, TimeProvider time, ILoggerFactory loggers)
+    public NatsFrameWorkerService(WorkerSetup setup, InfluxLineWriter writer, InfluxQueryClient query, ActivityModelSource models, WorkerMetrics metrics, TimeProvider time, ILoggerFactory loggers)
     {
         _setup = setup;
         _nats = setup.Nats ?? throw new ArgumentException("The setup has no NATS settings.", nameof(setup));
         _writer = writer;
         _query = query;
         _models = models;
+        _metrics = metrics;
         _time = time;
         _loggers = loggers;
         _logger = loggers.CreateLogger<NatsFrameWorkerService>();
@@ -43,6 +46,12 @@ internal sealed class NatsFrameWorkerService : IHostedService, IAsyncDisposable
 
     /// <summary>The worker, once started.</summary>
     public FrameWorker? Worker { get; private set; }
+
+    /// <summary>The connection to the cluster, once started.</summary>
+    public NatsConnection? Connection => _connection;
+
+    /// <summary>The worker's run; it completes only after a stop, or when it failed.</summary>
+    public Task Running => _run;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -60,6 +69,9 @@ internal sealed class NatsFrameWorkerService : IHostedService, IAsyncDisposable
             Worker = _nats.Worker,
             Leases = _nats.Leases,
             Consumer = _nats.Consumer,
+            Processed = _metrics.FrameProcessed,
+            Decoded = (_, decoder, output) => _metrics.Decoded(decoder, output, 0),
+            Observed = _metrics.Observe,
         }, _time, _loggers.CreateLogger<FrameWorker>());
         _models.Watch();
         _run = Worker.RunAsync(_stop.Token);

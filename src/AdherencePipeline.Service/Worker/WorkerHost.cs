@@ -73,6 +73,8 @@ internal static class WorkerHost
         if (setup.Nats is not null)
         {
             // Worker:Source=Nats: frames from the gateways through JetStream instead of BlueZ on this machine.
+            // Monitoring first, as below, so /healthz and /readyz answer while the worker connects.
+            builder.Services.AddWorkerMonitoring(configuration, WorkerSource.Nats);
             builder.Services.AddSingleton<NatsFrameWorkerService>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<NatsFrameWorkerService>());
         }
