@@ -69,6 +69,13 @@ public sealed record FrameWorkerSetup
     /// take-over processes frames again; must be quick and must not throw.
     /// </summary>
     public Action<PipelineEvent>? Observed { get; init; }
+
+    /// <summary>
+    /// Called when the worker stops processing a participant's frames for now: its wear period closed, or the
+    /// participant was stopped (handed over, lease lost, failed). For sealing what was buffered for it (the raw
+    /// archive's open block); never called while <see cref="Decoded"/> runs for the same participant; must not throw.
+    /// </summary>
+    public Action<Participant>? Paused { get; init; }
 }
 
 /// <summary>What a <see cref="FrameWorker"/> has done so far.</summary>
@@ -338,6 +345,7 @@ public sealed partial class FrameWorker
             LogPartitionFailed(_logger, ex, partition.Key);
         }
 
+        _setup.Paused?.Invoke(partition.Participant);
         _partitions.TryRemove(partition.Key, out _);
         partition.Stop.Dispose();
         if (!release || partition.LeaseLost)
@@ -482,6 +490,7 @@ public sealed partial class FrameWorker
     {
         var period = state.Period!;
         await period.CompleteAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        _setup.Paused?.Invoke(partition.Participant);
         // The restart point moves past the period only once InfluxDB holds all of its points.
         await _setup.Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
         await SaveAsync(partition, state.LastSequence, new RestartPoint(state.LastSequence + 1), cancellationToken).ConfigureAwait(false);

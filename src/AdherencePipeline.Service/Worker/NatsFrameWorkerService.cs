@@ -13,7 +13,8 @@ namespace AdherencePipeline.Service.Worker;
 /// <c>adherence run</c> with <c>Worker:Source=Nats</c>: a <see cref="FrameWorker"/> that shares the registry's
 /// participants with the other workers and writes through the same storage as the BLE mode. Stopping hands
 /// the participants over (their open sessions are rebuilt and closed by whoever goes on) and flushes the writer.
-/// The model file is watched as in the BLE mode: a replacement applies from the next window, a damaged one is refused.
+/// The model file is watched as in the BLE mode: a replacement applies from the next window, a damaged one is refused;
+/// the decoded stream of every participant processed here goes to the raw archive, as in the BLE mode.
 /// </summary>
 internal sealed class NatsFrameWorkerService : IHostedService, IAsyncDisposable
 {
@@ -27,6 +28,7 @@ internal sealed class NatsFrameWorkerService : IHostedService, IAsyncDisposable
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
+    private NatsWorkerArchive? _archive;
     private NatsConnection? _connection;
     private Task _run = Task.CompletedTask;
     private int _disposed;
@@ -56,6 +58,12 @@ internal sealed class NatsFrameWorkerService : IHostedService, IAsyncDisposable
     public Task StartAsync(CancellationToken cancellationToken)
     {
         // The client connects in the background and keeps retrying: the worker starts while the cluster is away.
+        if (_setup.ArchiveDirectory is { } archiveRoot)
+        {
+            _archive = new NatsWorkerArchive(archiveRoot, _logger);
+        }
+
+        var archive = _archive;
         _connection = new NatsConnection(_nats.Client.ToNatsOpts() with { Name = _nats.Worker.EffectiveName, LoggerFactory = _loggers });
         Worker = new FrameWorker(new NatsJSContext(_connection), new FrameWorkerSetup
         {
@@ -70,8 +78,13 @@ internal sealed class NatsFrameWorkerService : IHostedService, IAsyncDisposable
             Leases = _nats.Leases,
             Consumer = _nats.Consumer,
             Processed = _metrics.FrameProcessed,
-            Decoded = (_, decoder, output) => _metrics.Decoded(decoder, output, 0),
+            Decoded = (participant, decoder, output) =>
+            {
+                _metrics.Decoded(decoder, output, 0);
+                archive?.Append(participant, output);
+            },
             Observed = _metrics.Observe,
+            Paused = archive is null ? null : archive.Pause,
         }, _time, _loggers.CreateLogger<FrameWorker>());
         _models.Watch();
         _run = Worker.RunAsync(_stop.Token);
@@ -84,6 +97,7 @@ internal sealed class NatsFrameWorkerService : IHostedService, IAsyncDisposable
         await _stop.CancelAsync();
         await _run.WaitAsync(cancellationToken);
         _models.Dispose();
+        _archive?.Dispose();
         try
         {
             await _writer.FlushAsync(cancellationToken);
@@ -121,6 +135,7 @@ internal sealed class NatsFrameWorkerService : IHostedService, IAsyncDisposable
         }
 
         _models.Dispose();
+        _archive?.Dispose();
         _stop.Dispose();
     }
 }

@@ -170,6 +170,24 @@ internal sealed class NatsWorkerBench : IAsyncDisposable
         }
     }
 
+    /// <summary>Accelerometer samples and heart-rate measurements in <paramref name="frames"/>, decoded as the worker decodes them.</summary>
+    public static (long Accelerometer, long HeartRate) DecodeAll(IReadOnlyList<RawFrame> frames)
+    {
+        using var decoder = new DeviceDecoder(PolarH10, Strap);
+        var output = new List<DeviceData>();
+        long accelerometer = 0, heartRate = 0;
+        foreach (var frame in frames)
+        {
+            output.Clear();
+            decoder.Decode(frame, output);
+            accelerometer += output.OfType<AccelerationData>().Sum(a => a.TimestampsNs.Length);
+            heartRate += output.OfType<HeartRateData>().Count();
+        }
+
+        Assert.Equal(0, decoder.Faults);
+        return (accelerometer, heartRate);
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var gateway in _gateways)

@@ -1,4 +1,6 @@
 using AdherencePipeline.Activity;
+using AdherencePipeline.Archive;
+using AdherencePipeline.Pipeline;
 using AdherencePipeline.Storage;
 using AdherencePipeline.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -6,11 +8,12 @@ using Microsoft.Extensions.DependencyInjection;
 namespace AdherencePipeline.Service.Tests.Worker;
 
 /// <summary>
-/// <c>adherence run</c> with <c>Worker:Source=Nats</c> has what the BLE mode has: a watched model file.
+/// <c>adherence run</c> with <c>Worker:Source=Nats</c> has what the BLE mode has: a watched model file and the raw archive.
 /// The service's host in this process, a real three-node cluster and a real influxd.
 /// </summary>
 public sealed class NatsWorkerHostTests(InfluxServerFixture fixture) : IClassFixture<InfluxServerFixture>, IAsyncLifetime
 {
+    private static readonly string[] Measurements = ["motion", "heart_rate", "gap", "activity", "bout", "session", "adherence"];
     private readonly InfluxServer _influx = fixture.Server;
     private NatsWorkerBench? _bench;
 
@@ -95,4 +98,58 @@ public sealed class NatsWorkerHostTests(InfluxServerFixture fixture) : IClassFix
         var afterSwap = await query.QueryAsync($"SELECT COUNT(\"activity\") AS n FROM \"activity\" WHERE time > {swapAtNs}");
         Assert.True(Assert.Single(Assert.Single(afterSwap).Rows).GetInt64("n") > 40, "classification stopped after the refusal");
     }
+
+    [Fact]
+    public async Task Run_WorkerRestartedMidSession_ArchivesEverySampleOnceAndTheRescoredArchiveStoresWhatWasStoredLive()
+    {
+        var database = InfluxServer.NewDatabaseName("nats_archive");
+        var settings = Bench.Settings(_influx.Url, database, "worker-1");
+        var archive = settings["Archive:Directory"]!;
+        var frames = NatsWorkerBench.Frames;
+        var half = frames.Count / 2;
+        var gateway = Bench.Gateway();
+        await using (var first = await NatsWorkerBench.RunAsync(settings))
+        {
+            await NatsWorkerBench.PublishAsync(gateway, 0, half);
+            await first.ProcessedAsync(half);
+            // Mid-session: the stop hands the participant over with its wear period open.
+            await first.StopAsync();
+        }
+
+        // The same worker, on the same archive, takes the participant again: it re-processes the first half
+        // from the restart point (the wear period's first frame), then goes on with the second.
+        await using var second = await NatsWorkerBench.RunAsync(settings);
+        await NatsWorkerBench.PublishAsync(gateway, half, frames.Count);
+        await second.ProcessedAsync(frames.Count - half);
+        await second.CloseWearPeriodAsync();
+        await second.StopAsync();
+
+        Assert.Equal(half, second.Worker.GetStatistics().FramesReprocessed);
+        var issues = new List<ArchiveIssue>();
+        var archived = ParticipantArchive.Read(archive, NatsWorkerBench.Participant, issues.Add).ToList();
+        Assert.Empty(issues);
+        var (accelerometer, heartRate) = NatsWorkerBench.DecodeAll(frames);
+        Assert.Equal(accelerometer, archived.OfType<AccelerationData>().Sum(a => a.TimestampsNs.Length));
+        Assert.Equal(heartRate, archived.OfType<HeartRateData>().Count());
+        var times = archived.OfType<AccelerationData>().SelectMany(a => a.TimestampsNs).ToList();
+        Assert.Equal(times.Order(), times);
+        Assert.Equal(times.Count, times.Distinct().Count());
+
+        // Re-scoring that archive with the same model stores exactly what the workers stored live.
+        var rescored = InfluxServer.NewDatabaseName("nats_rescored");
+        var config = WorkerBench.ConfigFile(Bench.Folder, Bench.Settings(_influx.Url, rescored, "rescore"));
+        var (exit, output, error) = await Commands.CliRunner.RunAsync("rescore", "--config", config, "--model", Path.Combine(RepositoryRoot.Path, "data", "models", "activity.zip"),
+            "--participant", NatsWorkerBench.Participant, "--archive", archive, "--registry", settings["Participants:Registry"]!, "--url", _influx.Url.ToString(), "--database", rescored, "--create-database");
+        Assert.True(exit == 0, output + error);
+        foreach (var measurement in Measurements)
+        {
+            var live = await WorkerBench.RowsAsync(_influx.Url, database, measurement);
+            var again = await WorkerBench.RowsAsync(_influx.Url, rescored, measurement);
+            Assert.True(live == again, $"{measurement} re-scored from the worker's archive differs:\nlive     {Shorten(live)}\nrescored {Shorten(again)}");
+        }
+
+        Assert.Contains("\"session\"", await WorkerBench.RowsAsync(_influx.Url, database, "session"), StringComparison.Ordinal);
+    }
+
+    private static string Shorten(string json) => json.Length > 600 ? json[..600] + "…" : json;
 }

@@ -40,7 +40,7 @@ public sealed class NatsWorkerMonitoringTests(InfluxServerFixture fixture) : ICl
     {
         var database = InfluxServer.NewDatabaseName("nats_metrics");
         var frames = NatsWorkerBench.Frames;
-        var (accelerometerSamples, heartRateMeasurements) = DecodeAll(frames);
+        var (accelerometerSamples, heartRateMeasurements) = NatsWorkerBench.DecodeAll(frames);
         await using var run = await NatsWorkerBench.RunAsync(Bench.Settings(_influx.Url, database, "worker-1"));
         using var http = new HttpClient();
         var gateway = Bench.Gateway();
@@ -174,23 +174,5 @@ public sealed class NatsWorkerMonitoringTests(InfluxServerFixture fixture) : ICl
         using var http = new HttpClient();
         var series = await WorkerBench.Query(http, _influx.Url, database).QueryAsync($"SELECT * FROM \"{measurement}\"");
         return series.Sum(s => s.Rows.Count);
-    }
-
-    /// <summary>Accelerometer samples and heart-rate measurements in <paramref name="frames"/>, decoded as the worker decodes them.</summary>
-    private static (long Accelerometer, long HeartRate) DecodeAll(IReadOnlyList<RawFrame> frames)
-    {
-        using var decoder = new DeviceDecoder(NatsWorkerBench.PolarH10, NatsWorkerBench.Strap);
-        var output = new List<DeviceData>();
-        long accelerometer = 0, heartRate = 0;
-        foreach (var frame in frames)
-        {
-            output.Clear();
-            decoder.Decode(frame, output);
-            accelerometer += output.OfType<AccelerationData>().Sum(a => a.TimestampsNs.Length);
-            heartRate += output.OfType<HeartRateData>().Count();
-        }
-
-        Assert.Equal(0, decoder.Faults);
-        return (accelerometer, heartRate);
     }
 }
