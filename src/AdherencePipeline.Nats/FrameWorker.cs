@@ -22,6 +22,9 @@ public delegate Task<IReadOnlyList<Session>> StoredSessionReader(Participant par
 /// </summary>
 public delegate void FrameDecoded(Participant participant, DeviceDecoder decoder, List<DeviceData> output);
 
+/// <summary>Called with a device status that the gateway of <paramref name="participant"/>'s device sent (<see cref="DeviceStatusFrame"/>).</summary>
+public delegate Task DeviceStatusReceived(Participant participant, FrameEnvelope envelope, GatewayDeviceStatus status, CancellationToken cancellationToken);
+
 /// <summary>Everything a <see cref="FrameWorker"/> works with besides the NATS connection.</summary>
 public sealed record FrameWorkerSetup
 {
@@ -76,6 +79,12 @@ public sealed record FrameWorkerSetup
     /// archive's open block); never called while <see cref="Decoded"/> runs for the same participant; must not throw.
     /// </summary>
     public Action<Participant>? Paused { get; init; }
+
+    /// <summary>
+    /// Called with every device status a gateway sent on the participant's subject, in stream order with the
+    /// frames (again for those a take-over processes again); null to skip them.
+    /// </summary>
+    public DeviceStatusReceived? StatusReceived { get; init; }
 }
 
 /// <summary>What a <see cref="FrameWorker"/> has done so far.</summary>
@@ -455,6 +464,13 @@ public sealed partial class FrameWorker
             return;
         }
 
+        if (DeviceStatusFrame.IsStatus(frame.Frame))
+        {
+            // The gateway's view of the device, not sensor data: it neither opens nor extends a wear period.
+            await HandleStatusAsync(partition, frame, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         var receivedNs = frame.Frame.ReceivedUnixNs;
         if (state.Period is { } open && receivedNs - open.LastReceivedNs >= _setup.Worker.IdleClose.Ticks * 100)
         {
@@ -480,6 +496,21 @@ public sealed partial class FrameWorker
         {
             Interlocked.Increment(ref _faultyFrames);
             LogUnknownProfile(_logger, partition.Key, frame.StreamSequence, frame.Envelope.ProfileId);
+        }
+    }
+
+    private async Task HandleStatusAsync(Partition partition, ParticipantFrame frame, CancellationToken cancellationToken)
+    {
+        if (!DeviceStatusFrame.TryRead(frame.Frame, out var status))
+        {
+            Interlocked.Increment(ref _faultyFrames);
+            LogFaultyFrame(_logger, partition.Key, frame.StreamSequence, "device status of another version");
+            return;
+        }
+
+        if (_setup.StatusReceived is { } received)
+        {
+            await received(partition.Participant, frame.Envelope, status, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -1,4 +1,5 @@
 using AdherencePipeline.Activity;
+using AdherencePipeline.BlueZ;
 using AdherencePipeline.Nats;
 using AdherencePipeline.Service.Monitoring;
 using AdherencePipeline.Storage;
@@ -14,7 +15,8 @@ namespace AdherencePipeline.Service.Worker;
 /// participants with the other workers and writes through the same storage as the BLE mode. Stopping hands
 /// the participants over (their open sessions are rebuilt and closed by whoever goes on) and flushes the writer.
 /// The model file is watched as in the BLE mode: a replacement applies from the next window, a damaged one is refused;
-/// the decoded stream of every participant processed here goes to the raw archive, as in the BLE mode.
+/// the decoded stream of every participant processed here goes to the raw archive, and the device statuses the
+/// gateways send become <c>device_status</c> points, as in the BLE mode.
 /// </summary>
 internal sealed class NatsFrameWorkerService : IHostedService, IAsyncDisposable
 {
@@ -28,6 +30,7 @@ internal sealed class NatsFrameWorkerService : IHostedService, IAsyncDisposable
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
+    private readonly DeviceFaultCounters _faults = new();
     private NatsWorkerArchive? _archive;
     private NatsConnection? _connection;
     private Task _run = Task.CompletedTask;
@@ -81,14 +84,25 @@ internal sealed class NatsFrameWorkerService : IHostedService, IAsyncDisposable
             Decoded = (participant, decoder, output) =>
             {
                 _metrics.Decoded(decoder, output, 0);
+                _faults.Set(decoder.DeviceAddress, decoder.Faults, decoder.Clock.Resets);
                 archive?.Append(participant, output);
             },
+            StatusReceived = WriteStatusAsync,
             Observed = _metrics.Observe,
             Paused = archive is null ? null : archive.Pause,
         }, _time, _loggers.CreateLogger<FrameWorker>());
         _models.Watch();
         _run = Worker.RunAsync(_stop.Token);
         return Task.CompletedTask;
+    }
+
+    // The gateway's status of a participant's device, written as the BLE worker writes it; the decoder's faults
+    // are those of the device's current wear period on this worker.
+    private async Task WriteStatusAsync(AdherencePipeline.Adherence.Participant participant, FrameEnvelope envelope, GatewayDeviceStatus status, CancellationToken cancellationToken)
+    {
+        var frame = envelope.Frame;
+        var ble = new BleDeviceStatus(frame.DeviceAddress, envelope.ProfileId, frame.ReceivedUnixNs, status.Connected, status.RssiDbm, status.BatteryPercent, status.FramesReceived, status.Connections, status.FramesDropped);
+        await _writer.WriteAsync(DeviceStatusPoints.ToPoint(ble, participant.Id, _faults.Get(frame.DeviceAddress)), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
