@@ -16,6 +16,15 @@ namespace AdherencePipeline.Nats;
 /// <summary>Reads the sessions a participant stored in [<c>fromNs</c>, <c>untilNs</c>) back, for adherence.</summary>
 public delegate Task<IReadOnlyList<Session>> StoredSessionReader(Participant participant, long fromNs, long untilNs, CancellationToken cancellationToken);
 
+/// <summary>
+/// Called with what one frame of <paramref name="participant"/> decoded into, as <paramref name="decoder"/> added it
+/// (for counters and the raw archive); <paramref name="output"/> is reused for the next frame.
+/// </summary>
+public delegate void FrameDecoded(Participant participant, DeviceDecoder decoder, List<DeviceData> output);
+
+/// <summary>Called with a device status that the gateway of <paramref name="participant"/>'s device sent (<see cref="DeviceStatusFrame"/>).</summary>
+public delegate Task DeviceStatusReceived(Participant participant, FrameEnvelope envelope, GatewayDeviceStatus status, CancellationToken cancellationToken);
+
 /// <summary>Everything a <see cref="FrameWorker"/> works with besides the NATS connection.</summary>
 public sealed record FrameWorkerSetup
 {
@@ -51,6 +60,31 @@ public sealed record FrameWorkerSetup
 
     /// <summary>Called after each frame was processed and acknowledged (for counters and latency); must be quick and must not throw.</summary>
     public Action<ParticipantFrame>? Processed { get; init; }
+
+    /// <summary>
+    /// Called with what each frame decoded into, also for the frames a take-over processes again (they were
+    /// decoded before, by the earlier owner); must be quick and must not throw.
+    /// </summary>
+    public FrameDecoded? Decoded { get; init; }
+
+    /// <summary>
+    /// Called with every event of a participant's pipeline before it is stored (for counters), also while a
+    /// take-over processes frames again; must be quick and must not throw.
+    /// </summary>
+    public Action<PipelineEvent>? Observed { get; init; }
+
+    /// <summary>
+    /// Called when the worker stops processing a participant's frames for now: its wear period closed, or the
+    /// participant was stopped (handed over, lease lost, failed). For sealing what was buffered for it (the raw
+    /// archive's open block); never called while <see cref="Decoded"/> runs for the same participant; must not throw.
+    /// </summary>
+    public Action<Participant>? Paused { get; init; }
+
+    /// <summary>
+    /// Called with every device status a gateway sent on the participant's subject, in stream order with the
+    /// frames (again for those a take-over processes again); null to skip them.
+    /// </summary>
+    public DeviceStatusReceived? StatusReceived { get; init; }
 }
 
 /// <summary>What a <see cref="FrameWorker"/> has done so far.</summary>
@@ -89,6 +123,7 @@ public sealed partial class FrameWorker
     private long _partitionsTaken;
     private long _faultyFrames;
     private long _points;
+    private long _heartbeatAt;
 
     /// <summary>
     /// A worker on <paramref name="jetStream"/>. <paramref name="idleClock"/> times
@@ -118,6 +153,12 @@ public sealed partial class FrameWorker
 
     /// <summary>The participants (<c>site.participant</c>) this worker processes now.</summary>
     public IReadOnlyCollection<string> Owned => [.. _partitions.Keys];
+
+    /// <summary>
+    /// Time since the worker last wrote its heartbeat to the lease bucket, as it does at every sharing turn
+    /// (every third of the lease's time to live); null before the first.
+    /// </summary>
+    public TimeSpan? SinceHeartbeat => Volatile.Read(ref _heartbeatAt) is var at and not 0 ? TimeProvider.System.GetElapsedTime(at) : null;
 
     /// <summary>A snapshot of what the worker has done.</summary>
     public FrameWorkerStatistics GetStatistics() => new(
@@ -209,6 +250,7 @@ public sealed partial class FrameWorker
         }
 
         await leases.HeartbeatAsync(cancellationToken).ConfigureAwait(false);
+        Volatile.Write(ref _heartbeatAt, TimeProvider.System.GetTimestamp());
         var workers = Math.Max(1, await leases.CountLiveWorkersAsync(cancellationToken).ConfigureAwait(false));
         var share = (_eligible.Count + workers - 1) / workers;
         foreach (var extra in _partitions.Values.OrderByDescending(p => p.Key, StringComparer.Ordinal).Take(Math.Max(0, _partitions.Count - share)).ToList())
@@ -312,6 +354,7 @@ public sealed partial class FrameWorker
             LogPartitionFailed(_logger, ex, partition.Key);
         }
 
+        _setup.Paused?.Invoke(partition.Participant);
         _partitions.TryRemove(partition.Key, out _);
         partition.Stop.Dispose();
         if (!release || partition.LeaseLost)
@@ -421,6 +464,13 @@ public sealed partial class FrameWorker
             return;
         }
 
+        if (DeviceStatusFrame.IsStatus(frame.Frame))
+        {
+            // The gateway's view of the device, not sensor data: it neither opens nor extends a wear period.
+            await HandleStatusAsync(partition, frame, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         var receivedNs = frame.Frame.ReceivedUnixNs;
         if (state.Period is { } open && receivedNs - open.LastReceivedNs >= _setup.Worker.IdleClose.Ticks * 100)
         {
@@ -439,7 +489,7 @@ public sealed partial class FrameWorker
                 Model = _setup.Model,
                 Registration = partition.Participant,
                 PriorSessions = prior,
-            }, _profiles, _setup.Writer);
+            }, _profiles, _setup.Writer, Decoded(partition.Participant), _setup.Observed);
         }
 
         if (!state.Period.Add(frame.Envelope))
@@ -449,10 +499,29 @@ public sealed partial class FrameWorker
         }
     }
 
+    private async Task HandleStatusAsync(Partition partition, ParticipantFrame frame, CancellationToken cancellationToken)
+    {
+        if (!DeviceStatusFrame.TryRead(frame.Frame, out var status))
+        {
+            Interlocked.Increment(ref _faultyFrames);
+            LogFaultyFrame(_logger, partition.Key, frame.StreamSequence, "device status of another version");
+            return;
+        }
+
+        if (_setup.StatusReceived is { } received)
+        {
+            await received(partition.Participant, frame.Envelope, status, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private Action<DeviceDecoder, List<DeviceData>>? Decoded(Participant participant) =>
+        _setup.Decoded is { } decoded ? (decoder, output) => decoded(participant, decoder, output) : null;
+
     private async Task CloseAsync(Partition partition, PartitionState state, CancellationToken cancellationToken)
     {
         var period = state.Period!;
         await period.CompleteAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        _setup.Paused?.Invoke(partition.Participant);
         // The restart point moves past the period only once InfluxDB holds all of its points.
         await _setup.Writer.FlushAsync(cancellationToken).ConfigureAwait(false);
         await SaveAsync(partition, state.LastSequence, new RestartPoint(state.LastSequence + 1), cancellationToken).ConfigureAwait(false);

@@ -21,14 +21,26 @@ internal sealed class WearPeriod : IDisposable
     private readonly List<DeviceData> _decoded = new(2);
     private readonly CancellationTokenSource _abandon = new();
     private readonly Task _stored;
+    private readonly Action<DeviceDecoder, List<DeviceData>>? _decodedHook;
     private long _points;
 
-    public WearPeriod(ulong restartSequence, ParticipantPipelineOptions options, IReadOnlyDictionary<string, FirmwareProfile> profiles, InfluxLineWriter writer)
+    /// <summary>
+    /// A period from <paramref name="restartSequence"/> on; <paramref name="decoded"/> sees what each frame decoded into,
+    /// <paramref name="observed"/> every pipeline event before it is stored.
+    /// </summary>
+    public WearPeriod(
+        ulong restartSequence,
+        ParticipantPipelineOptions options,
+        IReadOnlyDictionary<string, FirmwareProfile> profiles,
+        InfluxLineWriter writer,
+        Action<DeviceDecoder, List<DeviceData>>? decoded = null,
+        Action<PipelineEvent>? observed = null)
     {
         RestartSequence = restartSequence;
         _profiles = profiles;
-        _stored = _input
-            .Process(options)
+        _decodedHook = decoded;
+        var events = _input.Process(options);
+        _stored = (observed is null ? events : events.Do(observed))
             .Store(writer)
             .Do(e => Interlocked.Add(ref _points, PipelinePoints.IsStored(e) ? 1 : 0))
             .DefaultIfEmpty()
@@ -63,6 +75,7 @@ internal sealed class WearPeriod : IDisposable
         LastReceivedNs = frame.ReceivedUnixNs;
         _decoded.Clear();
         decoder.Decode(frame, _decoded);
+        _decodedHook?.Invoke(decoder, _decoded);
         foreach (var data in _decoded)
         {
             _input.OnNext(data);

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Reactive.Linq;
+using System.Threading.Channels;
 using AdherencePipeline.BlueZ;
 using AdherencePipeline.Nats;
 using AdherencePipeline.Recordings;
@@ -280,6 +282,21 @@ internal static class GatewayCommand
         await using (transport)
         {
             await output.WriteLineAsync($"Gateway for site '{publisher.Site}': {bound.Count} bound device(s), publishing to {FrameSubjects.Site(publisher.Site)}; Ctrl+C stops.");
+            // Device status goes to the participant's owner beside the frames (DeviceStatusFrame): at every change,
+            // and every Worker:StatusInterval for connected devices. A disconnected device sends nothing more, so
+            // the silence still ends its wear period after Nats:Worker:IdleClose.
+            var statusInterval = settings.Configuration.GetValue($"{Worker.WorkerOptions.SectionName}:{nameof(Worker.WorkerOptions.StatusInterval)}", new Worker.WorkerOptions().StatusInterval);
+            using var enqueueGate = new SemaphoreSlim(1, 1);
+            var statuses = Channel.CreateUnbounded<BleDeviceStatus>(new UnboundedChannelOptions { SingleReader = true });
+            using var changes = transport.Events.OfType<BleDeviceStatusChanged>().Subscribe(e => statuses.Writer.TryWrite(e.Status));
+            using var statusTimer = TimeProvider.System.CreateTimer(_ =>
+            {
+                foreach (var status in transport.GetStatus().Where(s => s.Connected))
+                {
+                    statuses.Writer.TryWrite(status);
+                }
+            }, null, statusInterval, statusInterval);
+            var statusLoop = PublishStatusAsync(publisher, registry, statuses.Reader, enqueueGate);
             await transport.StartAsync(cancellationToken);
             long unbound = 0;
             try
@@ -301,7 +318,15 @@ internal static class GatewayCommand
                         continue;
                     }
 
-                    await publisher.EnqueueAsync(owner.Participant.Id, owner.Binding.ProfileId, frame, CancellationToken.None);
+                    await enqueueGate.WaitAsync(CancellationToken.None);
+                    try
+                    {
+                        await publisher.EnqueueAsync(owner.Participant.Id, owner.Binding.ProfileId, frame, CancellationToken.None);
+                    }
+                    finally
+                    {
+                        enqueueGate.Release();
+                    }
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -311,6 +336,16 @@ internal static class GatewayCommand
 
             using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             await transport.StopAsync(stop.Token);
+            // The last word on every device: disconnected, with its final counts.
+            await statusTimer.DisposeAsync();
+            changes.Dispose();
+            foreach (var status in transport.GetStatus())
+            {
+                statuses.Writer.TryWrite(status);
+            }
+
+            statuses.Writer.TryComplete();
+            await statusLoop;
             if (unbound > 0)
             {
                 await output.WriteLineAsync($"  {unbound:N0} frame(s) of devices not bound at that moment were not published.");
@@ -318,6 +353,30 @@ internal static class GatewayCommand
         }
 
         return Exit.Ok;
+    }
+
+    private static async Task PublishStatusAsync(FramePublisher publisher, Adherence.ParticipantRegistry registry, ChannelReader<BleDeviceStatus> statuses, SemaphoreSlim enqueueGate)
+    {
+        await foreach (var status in statuses.ReadAllAsync())
+        {
+            var instant = DateTimeOffset.FromUnixTimeMilliseconds(status.TimestampUnixNs / 1_000_000);
+            if (registry.FindByDevice(status.DeviceAddress, instant) is not { } owner || !string.Equals(owner.Participant.Site, publisher.Site, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var frame = DeviceStatusFrame.ToFrame(status.DeviceAddress, status.TimestampUnixNs,
+                new GatewayDeviceStatus(status.Connected, status.RssiDbm, status.BatteryPercent, status.FramesReceived, status.Connections, status.FramesDropped));
+            await enqueueGate.WaitAsync();
+            try
+            {
+                await publisher.EnqueueAsync(owner.Participant.Id, owner.Binding.ProfileId, frame);
+            }
+            finally
+            {
+                enqueueGate.Release();
+            }
+        }
     }
 
     private static async Task PrintSummaryAsync(TextWriter output, FramePublisher publisher)

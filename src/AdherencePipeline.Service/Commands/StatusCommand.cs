@@ -124,12 +124,26 @@ internal static class StatusCommand
             text.Append(inv, $"  {check.Name,-12} {check.Value.GetProperty("status").GetString(),-10} {check.Value.GetProperty("detail").GetString()}\n");
         }
 
-        var connected = ByLabel(now, "adherence_devices_connected", "model");
-        var bound = ByLabel(now, "adherence_devices_bound", "model");
-        text.Append(inv, $"devices:        {Sum(connected)} of {Sum(bound)} bound connected{Detail(bound.Keys.Select(m => $"{m} {connected.GetValueOrDefault(m)}/{bound[m]}"))}\n");
+        // A NATS worker has no devices of its own: it processes the participants it holds by lease.
+        var nats = now.Any(s => s.Name == "adherence_nats_partitions_owned");
+        if (nats)
+        {
+            var lag = now.FirstOrDefault(s => s.Name == "adherence_nats_lag_seconds");
+            text.Append(inv, $"participants:   {Sum(now, "adherence_nats_partitions_owned")} owned, {Sum(now, "adherence_nats_partitions_taken_total")} taken since start; {Sum(now, "adherence_nats_periods_closed_total")} wear period(s) closed; lag {(lag is null ? "none yet" : $"{lag.Value:0.0} s")}\n");
+        }
+        else
+        {
+            var connected = ByLabel(now, "adherence_devices_connected", "model");
+            var bound = ByLabel(now, "adherence_devices_bound", "model");
+            text.Append(inv, $"devices:        {Sum(connected)} of {Sum(bound)} bound connected{Detail(bound.Keys.Select(m => $"{m} {connected.GetValueOrDefault(m)}/{bound[m]}"))}\n");
+        }
+
         var frames = Sum(now, "adherence_frames_total");
         var rate = second is null ? "" : $", {(frames - Sum(first, "adherence_frames_total")) / elapsed.TotalSeconds:0.0} frames/s over the last {elapsed.TotalSeconds:0.0} s";
-        text.Append(inv, $"frames:         {frames} decoded{rate}; {Sum(now, "adherence_frames_dropped_total")} dropped by the transport\n");
+        var lost = nats
+            ? $"{Sum(now, "adherence_nats_frames_processed_total")} taken from the stream, {Sum(now, "adherence_nats_frames_reprocessed_total")} re-processed after take-overs, {Sum(now, "adherence_nats_faulty_frames_total")} faulty"
+            : $"{Sum(now, "adherence_frames_dropped_total")} dropped by the transport";
+        text.Append(inv, $"frames:         {frames} decoded{rate}; {lost}\n");
         var faults = ByLabel(now, "adherence_decode_faults_total", "kind");
         text.Append(inv, $"decode faults:  {Sum(faults)}{Detail(faults.Select(f => $"{f.Key} {f.Value}"))}\n");
         text.Append(inv, $"windows:        {Sum(now, "adherence_windows_classified_total")} classified of {Sum(now, "adherence_windows_total")}; bouts closed {Sum(now, "adherence_bouts_closed_total")}; sessions closed {Sum(now, "adherence_sessions_closed_total")}\n");

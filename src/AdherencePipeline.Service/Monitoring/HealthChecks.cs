@@ -1,8 +1,10 @@
+using AdherencePipeline.Activity;
 using AdherencePipeline.BlueZ;
 using AdherencePipeline.Service.Worker;
 using AdherencePipeline.Storage;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using NATS.Client.Core;
 
 namespace AdherencePipeline.Service.Monitoring;
 
@@ -66,11 +68,43 @@ internal sealed class SpoolHealthCheck(InfluxLineWriter writer) : IHealthCheck
     }
 }
 
-/// <summary>"model": the activity model the worker classifies with (it does not start without one; this names the version serving).</summary>
-internal sealed class ModelHealthCheck(WorkerSetup setup) : IHealthCheck
+/// <summary>"model": the activity model the worker classifies with (it does not start without one; this names the version serving, after a swap the new one).</summary>
+internal sealed class ModelHealthCheck(ActivityModelSource models) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(HealthCheckResult.Healthy($"activity model {setup.Model.Version} loaded"));
+        Task.FromResult(HealthCheckResult.Healthy($"activity model {models.Current.Version} loaded"));
+}
+
+/// <summary>
+/// "worker" of the NATS mode: alive once started, as long as its run loop runs and it writes its heartbeat to
+/// the lease bucket within a lease's time to live (without that it renews no lease, so it holds no participant).
+/// </summary>
+internal sealed class NatsWorkerHealthCheck(IHostApplicationLifetime lifetime, NatsFrameWorkerService service, WorkerSetup setup) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var ttl = setup.Nats!.Leases.Ttl;
+        var worker = service.Worker;
+        var result = lifetime.ApplicationStopping.IsCancellationRequested ? HealthCheckResult.Healthy("stopping: handing the participants over and flushing storage")
+            : !lifetime.ApplicationStarted.IsCancellationRequested || worker is null ? HealthCheckResult.Unhealthy("starting")
+            : service.Running.IsCompleted ? HealthCheckResult.Unhealthy("the worker's run loop has ended; see the log for the failure")
+            : worker.SinceHeartbeat is not { } age ? HealthCheckResult.Unhealthy("no heartbeat written to the lease bucket yet: the cluster is unreachable or has no JetStream leader")
+            : age > ttl ? HealthCheckResult.Unhealthy($"no heartbeat for {age.TotalSeconds:0} s (leases last {ttl.TotalSeconds:0} s): leases are not renewed, no participant is processed")
+            : HealthCheckResult.Healthy($"{worker.Name}: {worker.Owned.Count} participant(s) owned; heartbeat {age.TotalSeconds:0.0} s ago; {worker.GetStatistics().FramesProcessed} frame(s) processed");
+        return Task.FromResult(result);
+    }
+}
+
+/// <summary>"nats": the worker's connection to the cluster is open (the client reconnects by itself while it is not).</summary>
+internal sealed class NatsConnectionHealthCheck(NatsFrameWorkerService service) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var result = service.Connection is not { } connection ? HealthCheckResult.Unhealthy("not connected yet")
+            : connection.ConnectionState == NatsConnectionState.Open ? HealthCheckResult.Healthy($"connected to {connection.ServerInfo?.Name ?? "?"} ({connection.ServerInfo?.Host}:{connection.ServerInfo?.Port})")
+            : HealthCheckResult.Unhealthy($"connection {connection.ConnectionState.ToString().ToLowerInvariant()}; reconnecting to {string.Join(", ", connection.Opts.Url.Split(','))}");
+        return Task.FromResult(result);
+    }
 }
 
 /// <summary>"ble_adapter": BlueZ answers on the configured bus and has the adapter the transport uses, powered.</summary>

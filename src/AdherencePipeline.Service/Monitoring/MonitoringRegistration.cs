@@ -1,4 +1,5 @@
 using AdherencePipeline.BlueZ;
+using AdherencePipeline.Service.Worker;
 using AdherencePipeline.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,9 +16,11 @@ internal static class MonitoringRegistration
     /// <summary>
     /// Adds the metrics (<see cref="WorkerMetrics"/>, measured write requests, the exposition), the checks of
     /// <c>/healthz</c> and <c>/readyz</c>, and, unless <c>Monitoring:Urls</c> is empty, the listener serving them.
-    /// Call after the storage is registered and before the worker, so the endpoints answer while it starts.
+    /// The worker's own check and gauges follow <paramref name="source"/>: the BLE worker and its adapter, or the
+    /// NATS worker and its connection. Call after the storage is registered and before the worker, so the
+    /// endpoints answer while it starts.
     /// </summary>
-    public static IServiceCollection AddWorkerMonitoring(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddWorkerMonitoring(this IServiceCollection services, IConfiguration configuration, WorkerSource source = WorkerSource.Ble)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddMetrics();
@@ -28,15 +31,40 @@ internal static class MonitoringRegistration
         {
             var metrics = sp.GetRequiredService<WorkerMetrics>();
             metrics.ObserveStorage(sp.GetRequiredService<InfluxLineWriter>());
-            metrics.ObserveDevices(sp.GetRequiredService<BlueZTransport>());
+            if (source == WorkerSource.Nats)
+            {
+                var worker = sp.GetRequiredService<NatsFrameWorkerService>();
+                metrics.ObserveFrameWorker(() => worker.Worker);
+            }
+            else
+            {
+                metrics.ObserveDevices(sp.GetRequiredService<BlueZTransport>());
+            }
+
             return new MetricsExposition(metrics.Meter);
         });
-        services.AddHealthChecks()
-            .Add(new HealthCheckRegistration("worker", sp => ActivatorUtilities.CreateInstance<WorkerHealthCheck>(sp), HealthStatus.Unhealthy, [MonitoringServer.LiveTag, MonitoringServer.ReadyTag], CheckTimeout))
+        var checks = services.AddHealthChecks();
+        if (source == WorkerSource.Nats)
+        {
+            checks.Add(new HealthCheckRegistration("worker", sp => ActivatorUtilities.CreateInstance<NatsWorkerHealthCheck>(sp), HealthStatus.Unhealthy, [MonitoringServer.LiveTag, MonitoringServer.ReadyTag], CheckTimeout));
+        }
+        else
+        {
+            checks.Add(new HealthCheckRegistration("worker", sp => ActivatorUtilities.CreateInstance<WorkerHealthCheck>(sp), HealthStatus.Unhealthy, [MonitoringServer.LiveTag, MonitoringServer.ReadyTag], CheckTimeout));
+        }
+
+        checks
             .Add(new HealthCheckRegistration("influxdb", sp => ActivatorUtilities.CreateInstance<InfluxHealthCheck>(sp), HealthStatus.Unhealthy, [MonitoringServer.ReadyTag], CheckTimeout))
             .Add(new HealthCheckRegistration("spool", sp => ActivatorUtilities.CreateInstance<SpoolHealthCheck>(sp), HealthStatus.Unhealthy, [MonitoringServer.ReadyTag], CheckTimeout))
-            .Add(new HealthCheckRegistration("model", sp => ActivatorUtilities.CreateInstance<ModelHealthCheck>(sp), HealthStatus.Unhealthy, [MonitoringServer.ReadyTag], CheckTimeout))
-            .Add(new HealthCheckRegistration("ble_adapter", sp => ActivatorUtilities.CreateInstance<BleAdapterHealthCheck>(sp), HealthStatus.Unhealthy, [MonitoringServer.ReadyTag], CheckTimeout));
+            .Add(new HealthCheckRegistration("model", sp => ActivatorUtilities.CreateInstance<ModelHealthCheck>(sp), HealthStatus.Unhealthy, [MonitoringServer.ReadyTag], CheckTimeout));
+        if (source == WorkerSource.Nats)
+        {
+            checks.Add(new HealthCheckRegistration("nats", sp => ActivatorUtilities.CreateInstance<NatsConnectionHealthCheck>(sp), HealthStatus.Unhealthy, [MonitoringServer.ReadyTag], CheckTimeout));
+        }
+        else
+        {
+            checks.Add(new HealthCheckRegistration("ble_adapter", sp => ActivatorUtilities.CreateInstance<BleAdapterHealthCheck>(sp), HealthStatus.Unhealthy, [MonitoringServer.ReadyTag], CheckTimeout));
+        }
 
         services.AddOptions<MonitoringOptions>().Bind(configuration.GetSection(MonitoringOptions.SectionName));
         var options = new MonitoringOptions();

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using AdherencePipeline.BlueZ;
+using AdherencePipeline.Nats;
 using AdherencePipeline.Pipeline;
 using AdherencePipeline.Sensors;
 using AdherencePipeline.Signal;
@@ -9,7 +10,7 @@ namespace AdherencePipeline.Service.Monitoring;
 
 /// <summary>
 /// The service's metrics, on one <see cref="Meter"/> named <see cref="MeterName"/>: what the decoders,
-/// the classify and session stages, the storage writer and the BlueZ transport do. Counters are added to
+/// the classify and session stages, the storage writer, and the BlueZ transport or the NATS frame worker do. Counters are added to
 /// where the data already flows, once per frame or event (never per sample), with their tags passed
 /// as <see cref="KeyValuePair{TKey,TValue}"/> values so recording allocates nothing.
 /// </summary>
@@ -47,6 +48,7 @@ internal sealed class WorkerMetrics : IDisposable
     private readonly Counter<long> _connectFailures;
     private readonly List<IDisposable> _subscriptions = [];
     private long _lastAcceptedUnixNs;
+    private long _lastFrameLagNs = -1;
     private volatile LastWrite? _lastWrite;
 
     public WorkerMetrics(IMeterFactory meters, DecodeFaultLog faultLog, TimeProvider time)
@@ -199,6 +201,38 @@ internal sealed class WorkerMetrics : IDisposable
         }));
     }
 
+    /// <summary>
+    /// Adds the NATS worker's counters and gauges (frames processed and re-processed, faulty frames, participants
+    /// taken and owned, wear periods closed, lag), read from <paramref name="worker"/>'s statistics at each scrape;
+    /// nothing is reported before the worker exists.
+    /// </summary>
+    public void ObserveFrameWorker(Func<FrameWorker?> worker)
+    {
+        ArgumentNullException.ThrowIfNull(worker);
+        IEnumerable<Measurement<long>> Read(Func<FrameWorkerStatistics, long> value) =>
+            worker() is { } w ? [new Measurement<long>(value(w.GetStatistics()))] : [];
+        Meter.CreateObservableCounter("adherence.nats.frames_processed", () => Read(s => s.FramesProcessed), "{frame}", "Frames taken from the stream, processed and acknowledged.");
+        Meter.CreateObservableCounter("adherence.nats.frames_reprocessed", () => Read(s => s.FramesReprocessed), "{frame}", "Frames processed again to rebuild a taken-over participant's open wear period.");
+        Meter.CreateObservableCounter("adherence.nats.faulty_frames", () => Read(s => s.FaultyFrames), "{frame}", "Messages that were not a frame envelope, or named a firmware profile not loaded (acknowledged and skipped).");
+        Meter.CreateObservableCounter("adherence.nats.partitions_taken", () => Read(s => s.PartitionsTaken), "{participant}", "Participants taken by lease (again after a hand-over).");
+        Meter.CreateObservableCounter("adherence.nats.periods_closed", () => Read(s => s.PeriodsClosed), "{period}", "Wear periods closed: their sessions written and the restart point moved on.");
+        Meter.CreateObservableGauge("adherence.nats.partitions_owned", () => worker() is { } w ? [new Measurement<int>(w.Owned.Count)] : Array.Empty<Measurement<int>>(), "{participant}", "Participants this worker processes now.");
+        Meter.CreateObservableGauge("adherence.nats.heartbeat_age", () => worker()?.SinceHeartbeat is { } age ? [new Measurement<double>(age.TotalSeconds)] : Array.Empty<Measurement<double>>(),
+            "s", "Time since the worker last wrote its heartbeat to the lease bucket; absent before the first.");
+        Meter.CreateObservableGauge("adherence.nats.lag", ObserveFrameLag, "s", "How long after its gateway received it the last frame was processed; absent before the first.");
+    }
+
+    /// <summary>Notes when the last frame the NATS worker processed was received by its gateway, for the lag gauge. Called once per frame.</summary>
+    public void FrameProcessed(ParticipantFrame frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        if (frame.Fault == FrameEnvelopeFault.None)
+        {
+            var nowNs = (_time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * 100;
+            Interlocked.Exchange(ref _lastFrameLagNs, Math.Max(0, nowNs - frame.Frame.ReceivedUnixNs));
+        }
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {
@@ -215,6 +249,14 @@ internal sealed class WorkerMetrics : IDisposable
         if (LastAcceptedAt is { } at)
         {
             yield return new Measurement<double>(Math.Max(0, (_time.GetUtcNow() - at).TotalSeconds));
+        }
+    }
+
+    private IEnumerable<Measurement<double>> ObserveFrameLag()
+    {
+        if (Interlocked.Read(ref _lastFrameLagNs) is var lag and >= 0)
+        {
+            yield return new Measurement<double>(lag / 1e9);
         }
     }
 

@@ -68,9 +68,13 @@ internal static class WorkerHost
         builder.Services.AddSingleton(time ?? TimeProvider.System);
         builder.Services.AddSingleton(setup);
         builder.Services.AddInfluxStorage(configuration);
+        // Both modes classify with the watched model file, so a new model applies to the next window either way.
+        builder.Services.AddSingleton(sp => new ActivityModelSource(WorkerSetup.ModelPath(configuration), setup.Model, sp.GetRequiredService<ILogger<ActivityModelSource>>()));
         if (setup.Nats is not null)
         {
             // Worker:Source=Nats: frames from the gateways through JetStream instead of BlueZ on this machine.
+            // Monitoring first, as below, so /healthz and /readyz answer while the worker connects.
+            builder.Services.AddWorkerMonitoring(configuration, WorkerSource.Nats);
             builder.Services.AddSingleton<NatsFrameWorkerService>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<NatsFrameWorkerService>());
         }
@@ -82,7 +86,6 @@ internal static class WorkerHost
                 setup.Devices.ToDictionary(d => d.Address, d => d.Profile.Id, StringComparer.Ordinal),
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILogger<BlueZTransport>>()));
-            builder.Services.AddSingleton(sp => new ActivityModelSource(WorkerSetup.ModelPath(configuration), setup.Model, sp.GetRequiredService<ILogger<ActivityModelSource>>()));
             builder.Services.AddSingleton<DeviceFaultCounters>();
             // Before the worker, so /healthz and /readyz answer while it starts (docs/operations.md#monitoring).
             builder.Services.AddWorkerMonitoring(configuration);

@@ -85,8 +85,8 @@ internal sealed record WorkerSetup(
             CheckFolder($"{WorkerOptions.SectionName}:{nameof(WorkerOptions.StateDirectory)}", worker.StateDirectory, errors);
         }
 
-        // The NATS worker does not archive yet: its frames stay in the stream for the retention period.
-        var archive = worker?.Source == WorkerSource.Nats ? null : ArchiveFolder(configuration, errors);
+        // Both modes archive: the BLE worker every bound participant, a NATS worker the participants it processes.
+        var archive = ArchiveFolder(configuration, errors);
         if (archive is not null)
         {
             CheckFolder(ArchiveDirectoryKey, archive, errors);

@@ -114,6 +114,9 @@ public sealed class NatsRunTests : IClassFixture<InfluxServerFixture>, IAsyncLif
         ("Influx__Database", database),
         ("Influx__CreateDatabase", "true"),
         ("Influx__Writer__SpoolDirectory", Path.Combine(_folder, "influx-spool-" + name)),
+        ("Archive__Directory", Path.Combine(_folder, "archive-" + name)),
+        // Two workers on one machine: each needs a monitoring port of its own.
+        ("Monitoring__Urls", "http://127.0.0.1:0"),
         ("Influx__Writer__FlushInterval", "00:00:00.200"),
         ("Worker__StopTimeout", "00:00:20")).Process);
 

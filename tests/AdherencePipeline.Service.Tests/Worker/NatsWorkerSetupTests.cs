@@ -64,6 +64,7 @@ public sealed class NatsWorkerSetupTests : IDisposable
             ["Participants:Registry"] = registry,
             ["Sensors:ProfilesDirectory"] = RepositoryRoot.Combine("firmware-profiles"),
             ["Activity:ModelPath"] = RepositoryRoot.Combine("data", "models", "activity.zip"),
+            ["Archive:Directory"] = Path.Combine(_folder, "archive"),
         };
         foreach (var (key, value) in overrides)
         {

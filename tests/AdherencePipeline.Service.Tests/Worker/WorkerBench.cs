@@ -144,7 +144,10 @@ internal sealed class WorkerBench : IAsyncDisposable
         new(http, new InfluxConnectionOptions { Url = influx, Database = database });
 
     /// <summary>Writes <paramref name="settings"/> as the nested JSON file an operator would write; returns its path.</summary>
-    public string ConfigFile(Dictionary<string, string?> settings)
+    public string ConfigFile(Dictionary<string, string?> settings) => ConfigFile(Folder, settings);
+
+    /// <summary>Writes <paramref name="settings"/> as the nested JSON file an operator would write, in <paramref name="folder"/>; returns its path.</summary>
+    public static string ConfigFile(string folder, Dictionary<string, string?> settings)
     {
         var root = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
         foreach (var (key, value) in settings)
@@ -165,7 +168,7 @@ internal sealed class WorkerBench : IAsyncDisposable
             node[parts[^1]] = value;
         }
 
-        var path = Path.Combine(Folder, $"config-{Guid.NewGuid():N}.json");
+        var path = Path.Combine(folder, $"config-{Guid.NewGuid():N}.json");
         File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(root));
         return path;
     }
