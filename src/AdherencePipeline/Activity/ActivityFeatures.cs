@@ -7,12 +7,18 @@ namespace AdherencePipeline.Activity;
 /// order. Heart rate is left out on purpose: a model that needed it would fail whenever a strap slips.
 /// Features tied to the sensor's own x/y/z axes are left out too: every device mounts its axes
 /// differently, and a model that learnt one device's axes does not transfer to another chest strap.
+/// The skewness and kurtosis of the acceleration are left out as well: they measure how sharply a
+/// footfall reaches the sensor, which depends on the device and how it sits on the body more than on
+/// the activity.
 /// </summary>
 public static class ActivityFeatures
 {
     /// <summary>Acceleration features the classifier does not read, because they depend on how the device's axes are mounted.</summary>
     public static IReadOnlyList<string> AxisBound { get; } =
         ["x_mean", "x_sd", "y_mean", "y_sd", "z_mean", "z_sd", "inclination_x_deg", "inclination_y_deg", "inclination_z_deg"];
+
+    /// <summary>Acceleration features the classifier does not read, because their shape depends on the device and its fit.</summary>
+    public static IReadOnlyList<string> DeviceBound { get; } = ["mag_skewness", "mag_kurtosis", "vertical_skewness", "vertical_kurtosis"];
 
     private static readonly int[] Indices = FindIndices();
 
@@ -54,7 +60,7 @@ public static class ActivityFeatures
         var indices = new List<int>();
         for (var i = 0; i < WindowFeatures.Schema.Count; i++)
         {
-            if (WindowFeatures.Schema[i].Group == FeatureGroup.Acceleration && !AxisBound.Contains(WindowFeatures.Schema[i].Name))
+            if (WindowFeatures.Schema[i].Group == FeatureGroup.Acceleration && !AxisBound.Contains(WindowFeatures.Schema[i].Name) && !DeviceBound.Contains(WindowFeatures.Schema[i].Name))
             {
                 indices.Add(i);
             }

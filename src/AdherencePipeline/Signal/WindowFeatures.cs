@@ -49,9 +49,12 @@ public readonly record struct HeartRateReserve(double RestingBpm, double Maximum
 public sealed class WindowFeatures
 {
     /// <summary>Version of the feature code; part of the schema hash.</summary>
-    public const string Version = "2";
+    public const string Version = "3";
 
     private const int FftSize = 128;
+
+    // m/s² per g.
+    private const double StandardGravity = 9.80665;
 
     /// <summary>Every feature, in output order.</summary>
     public static IReadOnlyList<FeatureDefinition> Schema { get; } =
@@ -117,6 +120,13 @@ public sealed class WindowFeatures
         new("vertical_sd_rel", "1", FeatureGroup.Acceleration),
         new("body_mag_mean_rel", "1", FeatureGroup.Acceleration),
         new("body_mag_sd_rel", "1", FeatureGroup.Acceleration),
+        new("horizontal_major_sd", "g", FeatureGroup.Acceleration),
+        new("horizontal_minor_sd", "g", FeatureGroup.Acceleration),
+        new("horizontal_axis_ratio", "1", FeatureGroup.Acceleration),
+        new("vertical_major_corr", "1", FeatureGroup.Acceleration),
+        new("vertical_major_xcorr", "1", FeatureGroup.Acceleration),
+        new("vertical_major_lag_s", "s", FeatureGroup.Acceleration),
+        new("horizontal_major_excursion_cm", "cm", FeatureGroup.Acceleration),
         new("coverage", "1", FeatureGroup.Quality),
         new("straddles_gap", "1", FeatureGroup.Quality),
         new("hr_mean_bpm", "bpm", FeatureGroup.HeartRate),
@@ -132,6 +142,7 @@ public sealed class WindowFeatures
     public static string SchemaHash { get; } = ComputeSchemaHash();
 
     private static readonly int GaitIndex = IndexOf("step_regularity");
+    private static readonly int HorizontalAxisIndex = IndexOf("horizontal_major_sd");
     private static readonly int CoverageIndex = IndexOf("coverage");
 
     /// <summary>How many features <see cref="Extract"/> writes.</summary>
@@ -323,6 +334,7 @@ public sealed class WindowFeatures
         o[42] = (float)(lag / _sampleRateHz);
 
         ExtractGait(w, vertical, horizontal, body, vMean, vTotal, binHz, magMean, o[GaitIndex..]);
+        ExtractHorizontalAxis(w, vertical, o[HorizontalAxisIndex..]);
     }
 
     // Gait seen along gravity, after Moe-Nilssen and Helbostad (J Biomech 2004;37:121-126): how alike
@@ -432,6 +444,205 @@ public sealed class WindowFeatures
         o[15] = magMean > 0 ? vSd / magMean : float.NaN;
         o[16] = magMean > 0 ? bodyMean / magMean : float.NaN;
         o[17] = magMean > 0 ? bodySd / magMean : float.NaN;
+    }
+
+    // The horizontal movement along its own main direction. Walking and climbing rock the trunk forward
+    // and back with every step; which way that is in the device's axes depends on the mounting, so the
+    // direction is found in the window itself: the principal axis of the acceleration across gravity.
+    // Its spread, the spread across it, how the vertical bounce and the main horizontal movement go
+    // together, and how far the trunk travels back and forth along it (twice integrated, trend removed,
+    // in cm). A stair step swings the trunk further forward and back than a level step does.
+    private void ExtractHorizontalAxis(AccelerationWindow w, ReadOnlySpan<float> vertical, Span<float> o)
+    {
+        var n = w.Count;
+        var (gx, gy, gz) = (Mean(w.GravityX), Mean(w.GravityY), Mean(w.GravityZ));
+        var gn = MathF.Sqrt(gx * gx + gy * gy + gz * gz);
+        if (gn <= 0)
+        {
+            return;
+        }
+
+        // Two unit vectors spanning the plane across the mean gravity u: any axis not along u, made
+        // orthogonal to it (a), and u × a (b). Which pair is taken does not matter: the principal axis
+        // found in the plane is the same.
+        double ux = gx / gn, uy = gy / gn, uz = gz / gn;
+        var (ex, ey, ez) = Math.Abs(ux) <= Math.Abs(uy) && Math.Abs(ux) <= Math.Abs(uz) ? (1.0, 0.0, 0.0) : Math.Abs(uy) <= Math.Abs(uz) ? (0.0, 1.0, 0.0) : (0.0, 0.0, 1.0);
+        var dot = ex * ux + ey * uy + ez * uz;
+        double ax = ex - dot * ux, ay = ey - dot * uy, az = ez - dot * uz;
+        var an = Math.Sqrt(ax * ax + ay * ay + az * az);
+        (ax, ay, az) = (ax / an, ay / an, az / an);
+        double bx = uy * az - uz * ay, by = uz * ax - ux * az, bz = ux * ay - uy * ax;
+
+        Span<double> ha = n <= 512 ? stackalloc double[n] : new double[n];
+        Span<double> hb = n <= 512 ? stackalloc double[n] : new double[n];
+        double meanA = 0, meanB = 0;
+        for (var i = 0; i < n; i++)
+        {
+            // The horizontal body acceleration: the body part less its component along the sample's gravity.
+            var sx = w.GravityX[i];
+            var sy = w.GravityY[i];
+            var sz = w.GravityZ[i];
+            var sn = MathF.Sqrt(sx * sx + sy * sy + sz * sz);
+            double hx = w.X[i] - sx, hy = w.Y[i] - sy, hz = w.Z[i] - sz;
+            if (sn > 0)
+            {
+                var v = (hx * sx + hy * sy + hz * sz) / sn;
+                hx -= v * sx / sn;
+                hy -= v * sy / sn;
+                hz -= v * sz / sn;
+            }
+
+            ha[i] = hx * ax + hy * ay + hz * az;
+            hb[i] = hx * bx + hy * by + hz * bz;
+            meanA += ha[i];
+            meanB += hb[i];
+        }
+
+        meanA /= n;
+        meanB /= n;
+        double caa = 0, cbb = 0, cab = 0;
+        for (var i = 0; i < n; i++)
+        {
+            var da = ha[i] - meanA;
+            var db = hb[i] - meanB;
+            caa += da * da;
+            cbb += db * db;
+            cab += da * db;
+        }
+
+        caa /= n;
+        cbb /= n;
+        cab /= n;
+        var half = (caa + cbb) / 2;
+        var spread = Math.Sqrt((caa - cbb) * (caa - cbb) / 4 + cab * cab);
+        var major = half + spread;
+        var minor = Math.Max(0, half - spread);
+        var theta = 0.5 * Math.Atan2(2 * cab, caa - cbb);
+        var (cos, sin) = (Math.Cos(theta), Math.Sin(theta));
+        Span<double> h1 = n <= 512 ? stackalloc double[n] : new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            h1[i] = (ha[i] - meanA) * cos + (hb[i] - meanB) * sin;
+        }
+
+        o[0] = (float)Math.Sqrt(major);
+        o[1] = (float)Math.Sqrt(minor);
+        o[2] = minor > 1e-12 ? (float)Math.Sqrt(major / minor) : 0;
+
+        // The sign of the main axis is arbitrary, so correlations count by their size; the lag (within
+        // ±0.5 s) of the strongest one says how the bounce and the rocking are timed.
+        var maxLag = Math.Min(n - 2, (int)Math.Round(0.5 * _sampleRateHz));
+        var atZero = Correlation(vertical, h1, 0);
+        var best = atZero;
+        var bestLag = 0;
+        for (var lag = 1; lag <= maxLag; lag++)
+        {
+            foreach (var l in (ReadOnlySpan<int>)[-lag, lag])
+            {
+                var r = Correlation(vertical, h1, l);
+                if (Math.Abs(r) > Math.Abs(best))
+                {
+                    best = r;
+                    bestLag = l;
+                }
+            }
+        }
+
+        o[3] = (float)Math.Abs(atZero);
+        o[4] = (float)Math.Abs(best);
+        o[5] = (float)(bestLag / _sampleRateHz);
+        o[6] = (float)(Excursion(h1, _sampleRateHz) * 100);
+    }
+
+    // Pearson correlation of x[i] and y[i + lag] over the pairs both have.
+    private static double Correlation(ReadOnlySpan<float> x, ReadOnlySpan<double> y, int lag)
+    {
+        double sx = 0, sy = 0;
+        var count = 0;
+        for (var i = Math.Max(0, -lag); i < x.Length && i + lag < y.Length; i++)
+        {
+            sx += x[i];
+            sy += y[i + lag];
+            count++;
+        }
+
+        if (count < 2)
+        {
+            return 0;
+        }
+
+        double mx = sx / count, my = sy / count, sxy = 0, sxx = 0, syy = 0;
+        for (var i = Math.Max(0, -lag); i < x.Length && i + lag < y.Length; i++)
+        {
+            var dx = x[i] - mx;
+            var dy = y[i + lag] - my;
+            sxy += dx * dy;
+            sxx += dx * dx;
+            syy += dy * dy;
+        }
+
+        return sxx > 1e-15 && syy > 1e-15 ? sxy / Math.Sqrt(sxx * syy) : 0;
+    }
+
+    // Standard deviation (m) of the position reached by integrating an acceleration (g) twice, the
+    // mean and then the linear trend taken out after each integration so that drift does not count.
+    private static double Excursion(ReadOnlySpan<double> acceleration, double sampleRateHz)
+    {
+        var n = acceleration.Length;
+        var mean = 0.0;
+        foreach (var a in acceleration)
+        {
+            mean += a;
+        }
+
+        mean /= n;
+        Span<double> velocity = n <= 512 ? stackalloc double[n] : new double[n];
+        var sum = 0.0;
+        for (var i = 0; i < n; i++)
+        {
+            sum += (acceleration[i] - mean) * StandardGravity / sampleRateHz;
+            velocity[i] = sum;
+        }
+
+        RemoveTrend(velocity);
+        Span<double> position = n <= 512 ? stackalloc double[n] : new double[n];
+        sum = 0;
+        for (var i = 0; i < n; i++)
+        {
+            sum += velocity[i] / sampleRateHz;
+            position[i] = sum;
+        }
+
+        RemoveTrend(position);
+        var squares = 0.0;
+        foreach (var p in position)
+        {
+            squares += p * p;
+        }
+
+        return Math.Sqrt(squares / n);
+    }
+
+    // Subtracts the least-squares line through (i, x[i]).
+    private static void RemoveTrend(Span<double> x)
+    {
+        var n = x.Length;
+        double st = 0, sx = 0, stt = 0, stx = 0;
+        for (var i = 0; i < n; i++)
+        {
+            st += i;
+            sx += x[i];
+            stt += (double)i * i;
+            stx += i * x[i];
+        }
+
+        var denominator = n * stt - st * st;
+        var slope = denominator > 0 ? (n * stx - st * sx) / denominator : 0;
+        var intercept = (sx - slope * st) / n;
+        for (var i = 0; i < n; i++)
+        {
+            x[i] -= intercept + slope * i;
+        }
     }
 
     // The lag in [from, to] of the highest local maximum of the autocorrelation, or 0 when there is none.

@@ -43,11 +43,13 @@ public sealed class ActivityTaxonomyTests
     }
 
     [Fact]
-    public void ActivityFeatures_LeaveOutHeartRateQualityAndAxisBoundFeatures()
+    public void ActivityFeatures_LeaveOutHeartRateQualityAxisAndDeviceBoundFeatures()
     {
         Assert.DoesNotContain("hrr_mean_pct", ActivityFeatures.Names);
         Assert.DoesNotContain("coverage", ActivityFeatures.Names);
         Assert.DoesNotContain("x_mean", ActivityFeatures.Names);
+        Assert.DoesNotContain(ActivityFeatures.Names, ActivityFeatures.DeviceBound.Contains);
         Assert.Contains("enmo_mean_mg", ActivityFeatures.Names);
+        Assert.Contains("horizontal_major_excursion_cm", ActivityFeatures.Names);
     }
 }
