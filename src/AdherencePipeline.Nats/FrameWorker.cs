@@ -423,7 +423,7 @@ public sealed partial class FrameWorker
 
                     await HandleAsync(partition, state, current, cancellationToken).ConfigureAwait(false);
                     // Not cancellable: a frame acknowledged is counted and never handed back.
-                    await current.AckAsync(CancellationToken.None).ConfigureAwait(false);
+                    await AcknowledgeAsync(partition, current).ConfigureAwait(false);
                     state.LastSequence = current.StreamSequence;
                     Interlocked.Increment(ref _framesProcessed);
                     _setup.Processed?.Invoke(current);
@@ -629,6 +629,27 @@ public sealed partial class FrameWorker
         return frame;
     }
 
+    // Confirmed, and sent again when no confirmation came: a lost acknowledgement would hold the participant's
+    // next frame back until AckWait. When none is confirmed the frame comes again after AckWait, and the
+    // reader skips it as already handed out, so it is still processed once.
+    private async Task AcknowledgeAsync(Partition partition, ParticipantFrame frame)
+    {
+        const int Attempts = 3;
+        for (var attempt = 1; attempt <= Attempts; attempt++)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(_setup.Consumer.AckWait / 3);
+                await frame.ConfirmAsync(timeout.Token).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (ex is NatsException or OperationCanceledException or TimeoutException)
+            {
+                LogAckNotConfirmed(_logger, partition.Key, frame.StreamSequence, attempt, Attempts, ex.Message);
+            }
+        }
+    }
+
     // Frames delivered but not processed go back at once, so the next owner need not wait for AckWait.
     private static async Task HandBackAsync(ParticipantFrame? current, ChannelReader<ParticipantFrame> frames)
     {
@@ -735,6 +756,9 @@ public sealed partial class FrameWorker
 
     [LoggerMessage(EventId = 7433, Level = LogLevel.Warning, Message = "Participant {Participant}: stored sessions could not be read back ({Reason}); this wear period's adherence counts only its own sessions")]
     private static partial void LogSessionsNotReadBack(ILogger logger, string participant, string reason);
+
+    [LoggerMessage(EventId = 7435, Level = LogLevel.Warning, Message = "Participant {Participant}: the acknowledgement of stream sequence {Sequence} was not confirmed (attempt {Attempt} of {Attempts}: {Reason})")]
+    private static partial void LogAckNotConfirmed(ILogger logger, string participant, ulong sequence, int attempt, int attempts, string reason);
 
     [LoggerMessage(EventId = 7434, Level = LogLevel.Information, Message = "Worker {Worker} stopped; its participants are handed over")]
     private static partial void LogStopped(ILogger logger, string worker);

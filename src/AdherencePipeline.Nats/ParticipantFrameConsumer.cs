@@ -76,6 +76,13 @@ public sealed class ParticipantFrame
     /// <summary>Tells JetStream the frame is processed; the participant's next frame is delivered after it.</summary>
     public ValueTask AckAsync(CancellationToken cancellationToken = default) => _message.AckAsync(cancellationToken: cancellationToken);
 
+    /// <summary>
+    /// Acknowledges the frame and waits until the servers confirm it. An acknowledgement is a message like
+    /// any other and can be lost (e.g. while the consumer's leader moves); with one frame in flight a lost one
+    /// holds the participant's next frame back for <c>AckWait</c>, while a confirmed one can be sent again.
+    /// </summary>
+    public ValueTask ConfirmAsync(CancellationToken cancellationToken = default) => _message.AckAsync(new AckOpts { DoubleAck = true }, cancellationToken);
+
     /// <summary>Hands the frame back unprocessed, so the participant's next reader gets it at once rather than after <c>AckWait</c>.</summary>
     public ValueTask NakAsync(CancellationToken cancellationToken = default) => _message.NakAsync(cancellationToken: cancellationToken);
 }
