@@ -386,5 +386,11 @@ internal static class GatewayCommand
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"  frames        {s.FramesEnqueued:N0} received, {s.FramesStored:N0} stored by JetStream, {s.FramesDuplicate:N0} already stored, {s.FramesSpooled:N0} waiting in the spool"));
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  failed sends  {s.FailedAttempts:N0} (retried)"));
+        if (s.PermissionViolations > 0)
+        {
+            // The frames are kept in the spool; the fix is the site's credentials, not waiting.
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"  refused       {s.PermissionViolations:N0} publishes the servers refused for lack of permission: check Nats:CredentialsFile and Nats:Publisher:Site"));
+        }
     }
 }
