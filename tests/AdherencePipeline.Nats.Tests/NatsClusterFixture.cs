@@ -22,19 +22,7 @@ public sealed class NatsClusterFixture : IAsyncLifetime
         await using var connection = Connect("provision");
         var jetStream = new NatsJSContext(connection);
         // The cluster elects its JetStream meta leader a moment after the nodes are ready: retry until it has.
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (true)
-        {
-            try
-            {
-                await FrameStreamProvisioning.EnsureAsync(jetStream, Stream, deadline.Token).ConfigureAwait(false);
-                return;
-            }
-            catch (NatsException) when (!deadline.IsCancellationRequested)
-            {
-                await Task.Delay(100, deadline.Token).ConfigureAwait(false);
-            }
-        }
+        await FrameStreamReadiness.EnsureAsync(jetStream, Stream, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -61,6 +49,31 @@ public sealed class NatsClusterFixture : IAsyncLifetime
         if (_cluster is not null)
         {
             await _cluster.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}
+
+/// <summary>Creating the frame stream on a cluster that has only just started.</summary>
+internal static class FrameStreamReadiness
+{
+    /// <summary>
+    /// Creates (or finds) the stream, retrying while the cluster has no JetStream meta leader yet: it elects
+    /// one a moment after the nodes are ready.
+    /// </summary>
+    public static async Task EnsureAsync(INatsJSContext jetStream, FrameStreamOptions stream, TimeSpan patience)
+    {
+        using var deadline = new CancellationTokenSource(patience);
+        while (true)
+        {
+            try
+            {
+                await FrameStreamProvisioning.EnsureAsync(jetStream, stream, deadline.Token).ConfigureAwait(false);
+                return;
+            }
+            catch (NatsException) when (!deadline.IsCancellationRequested)
+            {
+                await Task.Delay(100, deadline.Token).ConfigureAwait(false);
+            }
         }
     }
 }

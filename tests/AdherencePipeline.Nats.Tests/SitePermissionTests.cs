@@ -40,19 +40,7 @@ public sealed class SitePermissionTests : IAsyncLifetime
         _cluster = await NatsCluster.StartAsync(extraConfig: Accounts);
         await using var connection = Connect("operator", "operator-secret", "_INBOX");
         var jetStream = new NatsJSContext(connection);
-        using var deadline = new CancellationTokenSource(Patience);
-        while (true)
-        {
-            try
-            {
-                await FrameStreamProvisioning.EnsureAsync(jetStream, new FrameStreamOptions(), deadline.Token);
-                return;
-            }
-            catch (NatsException) when (!deadline.IsCancellationRequested)
-            {
-                await Task.Delay(100, deadline.Token);
-            }
-        }
+        await FrameStreamReadiness.EnsureAsync(jetStream, new FrameStreamOptions(), Patience);
     }
 
     public async Task DisposeAsync()

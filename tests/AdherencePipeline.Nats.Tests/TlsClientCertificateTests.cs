@@ -50,20 +50,7 @@ public sealed class TlsClientCertificateTests : IAsyncLifetime, IDisposable
             """);
         await using var connection = Connect(_admin, "_INBOX");
         var jetStream = new NatsJSContext(connection);
-        using var deadline = new CancellationTokenSource(Patience);
-        while (true)
-        {
-            try
-            {
-                await FrameStreamProvisioning.EnsureAsync(jetStream, new FrameStreamOptions(), deadline.Token);
-                return;
-            }
-            catch (NatsException) when (!deadline.IsCancellationRequested)
-            {
-                // No JetStream leader yet.
-                await Task.Delay(100, deadline.Token);
-            }
-        }
+        await FrameStreamReadiness.EnsureAsync(jetStream, new FrameStreamOptions(), Patience);
     }
 
     public async Task DisposeAsync()

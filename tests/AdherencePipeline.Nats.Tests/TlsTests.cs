@@ -52,19 +52,7 @@ public sealed class TlsTests : IAsyncLifetime
         var jetStream = new NatsJSContext(connection);
         var stream = new FrameStreamOptions { Replicas = 3 };
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        while (true)
-        {
-            try
-            {
-                await FrameStreamProvisioning.EnsureAsync(jetStream, stream, deadline.Token);
-                break;
-            }
-            catch (NatsException) when (!deadline.IsCancellationRequested)
-            {
-                // No JetStream leader yet.
-                await Task.Delay(100, deadline.Token);
-            }
-        }
+        await FrameStreamReadiness.EnsureAsync(jetStream, stream, TimeSpan.FromSeconds(90));
 
         await using (var gateway = Gateway(jetStream, "tls"))
         {
