@@ -423,7 +423,7 @@ public sealed partial class FrameWorker
 
                     await HandleAsync(partition, state, current, cancellationToken).ConfigureAwait(false);
                     // Not cancellable: a frame acknowledged is counted and never handed back.
-                    await AcknowledgeAsync(partition, current).ConfigureAwait(false);
+                    await AcknowledgeAsync(partition, current, cancellationToken).ConfigureAwait(false);
                     state.LastSequence = current.StreamSequence;
                     Interlocked.Increment(ref _framesProcessed);
                     _setup.Processed?.Invoke(current);
@@ -631,8 +631,9 @@ public sealed partial class FrameWorker
 
     // Confirmed, and sent again when no confirmation came: a lost acknowledgement would hold the participant's
     // next frame back until AckWait. When none is confirmed the frame comes again after AckWait, and the
-    // reader skips it as already handed out, so it is still processed once.
-    private async Task AcknowledgeAsync(Partition partition, ParticipantFrame frame)
+    // reader skips it as already handed out, so it is still processed once. A stopping partition sends it
+    // once and does not wait for more: its next owner rebuilds from the restart point and rewrites the same points.
+    private async Task AcknowledgeAsync(Partition partition, ParticipantFrame frame, CancellationToken stopping)
     {
         const int Attempts = 3;
         for (var attempt = 1; attempt <= Attempts; attempt++)
@@ -646,6 +647,10 @@ public sealed partial class FrameWorker
             catch (Exception ex) when (ex is NatsException or OperationCanceledException or TimeoutException)
             {
                 LogAckNotConfirmed(_logger, partition.Key, frame.StreamSequence, attempt, Attempts, ex.Message);
+                if (stopping.IsCancellationRequested)
+                {
+                    return;
+                }
             }
         }
     }
