@@ -77,3 +77,24 @@ internal static class FrameStreamReadiness
         }
     }
 }
+
+/// <summary>Reading a participant's frames in a test.</summary>
+internal static class ParticipantFrameReading
+{
+    /// <summary>The next <paramref name="count"/> frames in stream order, each acknowledged as it is read.</summary>
+    public static async Task<List<ParticipantFrame>> TakeAsync(this ParticipantFrameConsumer consumer, int count, CancellationToken cancellationToken)
+    {
+        var frames = new List<ParticipantFrame>(count);
+        await foreach (var frame in consumer.ReadAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            frames.Add(frame);
+            await frame.AckAsync(cancellationToken).ConfigureAwait(false);
+            if (frames.Count == count)
+            {
+                break;
+            }
+        }
+
+        return frames;
+    }
+}

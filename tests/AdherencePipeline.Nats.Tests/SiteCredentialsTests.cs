@@ -78,18 +78,9 @@ public sealed class SiteCredentialsTests : IAsyncLifetime, IDisposable
         await using var admin = Connect(_adminCredentials, "_INBOX");
         using var deadline = new CancellationTokenSource(Patience);
         var consumer = await ParticipantFrameConsumer.CreateAsync(new NatsJSContext(admin), "ADHERENCE_FRAMES", "oslo", "P001", cancellationToken: deadline.Token);
-        var received = new List<long>();
-        await foreach (var frame in consumer.ReadAsync(cancellationToken: deadline.Token))
-        {
-            received.Add(frame.Frame.ReceivedUnixNs);
-            await frame.AckAsync(deadline.Token);
-            if (received.Count == Frames)
-            {
-                break;
-            }
-        }
+        var received = await consumer.TakeAsync(Frames, deadline.Token);
 
-        Assert.Equal(Enumerable.Range(0, Frames).Select(i => Frame(i).ReceivedUnixNs), received);
+        Assert.Equal(Enumerable.Range(0, Frames).Select(i => Frame(i).ReceivedUnixNs), received.Select(f => f.Frame.ReceivedUnixNs));
     }
 
     [Fact]

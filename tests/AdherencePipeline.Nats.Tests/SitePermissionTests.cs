@@ -107,18 +107,9 @@ public sealed class SitePermissionTests : IAsyncLifetime
         var lease = await leases.TryAcquireAsync("oslo", "P001", deadline.Token);
         Assert.NotNull(lease);
         var consumer = await ParticipantFrameConsumer.CreateAsync(jetStream, "ADHERENCE_FRAMES", "oslo", "P001", cancellationToken: deadline.Token);
-        var read = new List<int>();
-        ulong last = 0;
-        await foreach (var frame in consumer.ReadAsync(cancellationToken: deadline.Token))
-        {
-            read.Add(BinaryPrimitives.ReadInt32LittleEndian(frame.Frame.Payload.Span));
-            await frame.AckAsync(deadline.Token);
-            last = frame.StreamSequence;
-            if (read.Count == 3)
-            {
-                break;
-            }
-        }
+        var frames = await consumer.TakeAsync(3, deadline.Token);
+        var read = frames.Select(f => BinaryPrimitives.ReadInt32LittleEndian(f.Frame.Payload.Span)).ToList();
+        var last = frames[^1].StreamSequence;
 
         Assert.True(await checkpoints.SaveAsync(lease, last, new byte[] { 1, 2, 3 }, deadline.Token));
         Assert.Equal(last, (await checkpoints.LoadAsync("oslo", "P001", deadline.Token))?.StreamSequence);

@@ -66,18 +66,9 @@ public sealed class TlsTests : IAsyncLifetime
 
         Assert.True(connection.ServerInfo?.TlsRequired, "the server did not require TLS");
         var consumer = await ParticipantFrameConsumer.CreateAsync(jetStream, stream.Name, "tls", "P001", cancellationToken: deadline.Token);
-        var received = new List<long>();
-        await foreach (var frame in consumer.ReadAsync(cancellationToken: deadline.Token))
-        {
-            received.Add(frame.Frame.ReceivedUnixNs);
-            await frame.AckAsync(deadline.Token);
-            if (received.Count == Frames)
-            {
-                break;
-            }
-        }
+        var received = await consumer.TakeAsync(Frames, deadline.Token);
 
-        Assert.Equal(Enumerable.Range(0, Frames).Select(i => Frame(i).ReceivedUnixNs), received);
+        Assert.Equal(Enumerable.Range(0, Frames).Select(i => Frame(i).ReceivedUnixNs), received.Select(f => f.Frame.ReceivedUnixNs));
     }
 
     [Fact]

@@ -122,7 +122,7 @@ internal sealed class NatsWorkerBench : IAsyncDisposable
         var setup = WorkerSetup.Check(configuration, time.GetUtcNow(), out var problems);
         Assert.True(setup is not null, string.Join(Environment.NewLine, problems));
         var log = new ConcurrentQueue<string>();
-        var host = WorkerHost.Build(configuration, setup, time, logging: b => b.AddProvider(new QueueLoggerProvider(log)));
+        var host = WorkerHost.Build(configuration, setup, time, logging: b => b.AddProvider(new QueueLoggerProvider(log, LogLevel.Information)));
         await host.StartAsync();
         return new NatsWorkerRun(host, time, log);
     }
@@ -241,27 +241,6 @@ internal sealed class NatsWorkerBench : IAsyncDisposable
             }
             """);
         return path;
-    }
-
-    /// <summary>Collects every log line (level, category and message) of a host.</summary>
-    private sealed class QueueLoggerProvider(ConcurrentQueue<string> lines) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new QueueLogger(categoryName, lines);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class QueueLogger(string category, ConcurrentQueue<string> lines) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)}{(exception is null ? "" : " " + exception.GetType().Name + ": " + exception.Message)}");
-        }
     }
 }
 

@@ -273,25 +273,4 @@ public sealed class WorkerFaultTests : WorkerBenchTests
     }
 
     private static string Shorten(string json) => json.Length > 600 ? json[..600] + "…" : json;
-
-    /// <summary>Collects every log line (category and message) of the host.</summary>
-    private sealed class QueueLoggerProvider(ConcurrentQueue<string> lines) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new QueueLogger(categoryName, lines);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class QueueLogger(string category, ConcurrentQueue<string> lines) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)}");
-        }
-    }
 }
